@@ -1,0 +1,47 @@
+/**
+ * From raw message to reply: parse, apply the bad-packet rules, run the handler chain.
+ * Shared by the UDP and TCP servers.
+ *
+ * @module
+ */
+
+import { canonicalIp } from "../index/ip.ts";
+import type { DnsReply, DnsResolver } from "./handler.ts";
+import { parseQuery, type Transport } from "./wire.ts";
+
+/** Counts of messages refused before the chain. */
+export interface DispatchStats {
+  dropped: number;
+  rejected: number;
+}
+
+/**
+ * Turns one message (owned by the caller) into the reply to send: `null` to send nothing, or a
+ * promise for either when the chain waits on upstream or a hold.
+ *
+ * @example
+ * ```ts
+ * import { dispatch } from "./dispatch.ts";
+ * const stats = { dropped: 0, rejected: 0 };
+ * dispatch(new Uint8Array(3), "127.0.0.2", "udp", () => null, stats); // null: too short, dropped
+ * ```
+ */
+export function dispatch(
+  message: Uint8Array,
+  sourceIp: string,
+  transport: Transport,
+  resolve: DnsResolver,
+  stats: DispatchStats,
+): DnsReply | Promise<DnsReply> {
+  const parsed = parseQuery(message);
+  if (parsed.kind === "drop") {
+    stats.dropped++;
+    return null;
+  }
+  if (parsed.kind === "reject") {
+    stats.rejected++;
+    return parsed.response;
+  }
+  const source = sourceIp.includes(":") ? canonicalIp(sourceIp) ?? sourceIp : sourceIp;
+  return resolve({ query: parsed.query, source, transport, receivedAt: performance.now() });
+}

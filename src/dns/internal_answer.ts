@@ -1,0 +1,97 @@
+/**
+ * Answers from the network index: A/AAAA/other types for an answerable alias, PTR for the IP of
+ * a pod in the client's networks (DESIGN section 3).
+ *
+ * @module
+ */
+
+import type { NetworkIndex } from "../index/network_index.ts";
+import type { DnsHandler, DnsRequest } from "./handler.ts";
+import { aliasCandidates, type NameRules } from "./names.ts";
+import {
+  addressBytes,
+  type AnswerRecord,
+  buildResponse,
+  CLASS_IN,
+  encodeName,
+  QTYPE,
+  RCODE,
+  responseLimit,
+  reverseNameToIp,
+} from "./wire.ts";
+
+/** What the internal answers need. */
+export interface InternalAnswerSettings extends NameRules {
+  index: NetworkIndex;
+  ttl: number;
+}
+
+/**
+ * The index's answer to `request` from a client in `networks`, or `undefined` when the index
+ * has none (the name is not answerable there).
+ */
+export function answerFromIndex(
+  settings: InternalAnswerSettings,
+  request: DnsRequest,
+  networks: readonly string[],
+): Uint8Array | undefined {
+  const { query } = request;
+  if (networks.length === 0 || query.qclass !== CLASS_IN) return undefined;
+  const answers = query.qtype === QTYPE.PTR
+    ? ptrAnswers(settings, query.name, networks)
+    : aliasAnswers(settings, query.name, query.qtype, networks);
+  if (!answers) return undefined;
+  return buildResponse(query, RCODE.NOERROR, answers, {
+    ttl: settings.ttl,
+    authoritative: true,
+    limit: responseLimit(query, request.transport),
+  });
+}
+
+function aliasAnswers(
+  settings: InternalAnswerSettings,
+  name: string,
+  qtype: number,
+  networks: readonly string[],
+): AnswerRecord[] | undefined {
+  for (const candidate of aliasCandidates(name, settings.searchSuffix)) {
+    const found = settings.index.addresses(networks, candidate);
+    if (!found) continue;
+    if (qtype === QTYPE.A) return found.v4.map((ip) => ({ type: QTYPE.A, data: addressBytes(ip) }));
+    if (qtype === QTYPE.AAAA) {
+      return found.v6.map((ip) => ({ type: QTYPE.AAAA, data: addressBytes(ip) }));
+    }
+    return []; // NODATA for other types of a known name
+  }
+  return undefined;
+}
+
+function ptrAnswers(
+  settings: InternalAnswerSettings,
+  name: string,
+  networks: readonly string[],
+): AnswerRecord[] | undefined {
+  const ip = reverseNameToIp(name);
+  if (!ip) return undefined;
+  const aliases = settings.index.aliasesOfIp(networks, ip);
+  if (aliases.length === 0) return undefined;
+  return aliases.map((alias) => ({ type: QTYPE.PTR, data: encodeName(alias) }));
+}
+
+/**
+ * The first handler of the chain: answers from the index when the source is a kubedock pod and
+ * the name is answerable in its networks.
+ *
+ * @example
+ * ```ts
+ * import { NetworkIndex } from "../index/network_index.ts";
+ * import { internalAnswerHandler } from "./internal_answer.ts";
+ * const handler = internalAnswerHandler({ index: new NetworkIndex(), ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [] });
+ * ```
+ */
+export function internalAnswerHandler(settings: InternalAnswerSettings): DnsHandler {
+  return (request) => {
+    const networks = settings.index.networksOf(request.source);
+    return networks.length === 0 ? undefined : answerFromIndex(settings, request, networks);
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * The DNS server: UDP and TCP on one address, the handler chain internal → hold → forward.
+ *
+ * @module
+ */
+
+import type { HostPort } from "../config/host_port.ts";
+import type { NetworkIndex } from "../index/network_index.ts";
+import { chain, type DnsResolver } from "./handler.ts";
+import type { DispatchStats } from "./dispatch.ts";
+import { forwardHandler } from "./forward.ts";
+import { holdHandler, HoldRegistry } from "./hold.ts";
+import { internalAnswerHandler } from "./internal_answer.ts";
+import { serveTcp, type TcpServer } from "./tcp_server.ts";
+import { serveUdp } from "./udp_server.ts";
+import type { Upstream } from "./upstream.ts";
+
+/** Everything the DNS server needs. */
+export interface DnsServerOptions {
+  listen: HostPort;
+  index: NetworkIndex;
+  upstream: Upstream;
+  ttl: number;
+  /** `<namespace>.svc.<cluster-domain>` */
+  searchSuffix: string;
+  internalDomains: readonly string[];
+  waitTimeoutMs: number;
+  maxPending: number;
+  /** Idle TCP connections are closed after this long (default 10 s). */
+  tcpIdleTimeoutMs?: number;
+}
+
+/** A running DNS server. */
+export interface DnsServer {
+  /** The bound address (the port is real even when 0 was asked). */
+  address: HostPort;
+  holds: HoldRegistry;
+  stats: DispatchStats;
+  resolve: DnsResolver;
+  /** Closes both sockets and waits for the loops to end; held queries are released first. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the resolver chain of DESIGN section 3.
+ *
+ * @example
+ * ```ts
+ * import { NetworkIndex } from "../index/network_index.ts";
+ * import { DnsUpstream } from "./upstream.ts";
+ * import { HoldRegistry } from "./hold.ts";
+ * import { buildResolver } from "./server.ts";
+ * const upstream = new DnsUpstream({ hostname: "127.0.0.1", port: 5300 }, 2000);
+ * const resolve = buildResolver({ listen: { hostname: "127.0.0.1", port: 0 }, index: new NetworkIndex(), upstream, ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [], waitTimeoutMs: 20000, maxPending: 100 }, new HoldRegistry(100));
+ * upstream.close();
+ * ```
+ */
+export function buildResolver(options: DnsServerOptions, holds: HoldRegistry): DnsResolver {
+  const settings = { ...options };
+  return chain(
+    internalAnswerHandler(settings),
+    holdHandler(settings, holds),
+    forwardHandler(options.upstream),
+  );
+}
+
+/**
+ * Starts the DNS server on UDP and TCP.
+ *
+ * @example
+ * ```ts
+ * import { NetworkIndex } from "../index/network_index.ts";
+ * import { DnsUpstream } from "./upstream.ts";
+ * import { startDnsServer } from "./server.ts";
+ * const upstream = new DnsUpstream({ hostname: "127.0.0.1", port: 5300 }, 2000);
+ * const server = startDnsServer({ listen: { hostname: "127.0.0.1", port: 0 }, index: new NetworkIndex(), upstream, ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [], waitTimeoutMs: 20000, maxPending: 100 });
+ * await server.close();
+ * upstream.close();
+ * ```
+ */
+export function startDnsServer(options: DnsServerOptions): DnsServer {
+  const holds = new HoldRegistry(options.maxPending);
+  const stats: DispatchStats = { dropped: 0, rejected: 0 };
+  const resolve = buildResolver(options, holds);
+  const udp = Deno.listenDatagram({ ...options.listen, transport: "udp" });
+  const port = (udp.addr as Deno.NetAddr).port;
+  let tcp: Deno.Listener;
+  try {
+    tcp = Deno.listen({ hostname: options.listen.hostname, port });
+  } catch (error) {
+    udp.close();
+    throw error;
+  }
+  const udpDone = serveUdp(udp, resolve, stats);
+  const tcpServer: TcpServer = serveTcp(tcp, resolve, stats, {
+    idleTimeoutMs: options.tcpIdleTimeoutMs ?? 10_000,
+  });
+  return {
+    address: { hostname: options.listen.hostname, port },
+    holds,
+    stats,
+    resolve,
+    async close() {
+      holds.releaseAll();
+      try {
+        udp.close();
+      } catch { /* closed */ }
+      tcpServer.close();
+      await Promise.all([udpDone, tcpServer.finished]);
+    },
+  };
+}

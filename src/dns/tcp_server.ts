@@ -1,0 +1,143 @@
+/**
+ * The TCP side of the DNS server: length-framed messages, several queries per connection
+ * answered as they become ready (RFC 7766 pipelining), an idle timeout, and a drain on close.
+ *
+ * @module
+ */
+
+import type { DnsResolver } from "./handler.ts";
+import { dispatch, type DispatchStats } from "./dispatch.ts";
+import { frame, FrameReader, writeAll } from "./tcp_framing.ts";
+
+/** Options of the TCP server. */
+export interface TcpServerOptions {
+  /** A connection with no query for this long is closed. */
+  idleTimeoutMs: number;
+}
+
+/** A running TCP DNS server. */
+export interface TcpServer {
+  /** Resolves when the accept loop has ended. */
+  finished: Promise<void>;
+  /** Open connections now. */
+  readonly connections: number;
+  /** Stops accepting; open connections finish their in-flight queries, then close. */
+  stopAccepting(): void;
+  /** Closes everything at once. */
+  close(): void;
+}
+
+/**
+ * Serves DNS over an already-listening TCP socket.
+ *
+ * @example
+ * ```ts
+ * import { serveTcp } from "./tcp_server.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const server = serveTcp(listener, () => null, { dropped: 0, rejected: 0 }, { idleTimeoutMs: 10000 });
+ * server.close();
+ * await server.finished;
+ * ```
+ */
+export function serveTcp(
+  listener: Deno.Listener,
+  resolve: DnsResolver,
+  stats: DispatchStats,
+  options: TcpServerOptions,
+): TcpServer {
+  const open = new Set<Deno.Conn>();
+  let accepting = true;
+  const closeListener = () => {
+    try {
+      listener.close();
+    } catch { /* closed */ }
+  };
+  const finished = (async () => {
+    const handlers: Promise<void>[] = [];
+    try {
+      for await (const conn of listener) {
+        open.add(conn);
+        const handled = serveConnection(conn, resolve, stats, options, () => accepting)
+          .finally(() => open.delete(conn));
+        handlers.push(handled);
+        if (handlers.length > 1024) handlers.splice(0, handlers.length - 1024);
+      }
+    } catch { /* listener closed */ }
+    await Promise.allSettled([...handlers]);
+  })();
+  return {
+    finished,
+    get connections() {
+      return open.size;
+    },
+    stopAccepting() {
+      accepting = false;
+      closeListener();
+    },
+    close() {
+      accepting = false;
+      closeListener();
+      for (const conn of open) {
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      }
+    },
+  };
+}
+
+async function serveConnection(
+  conn: Deno.Conn,
+  resolve: DnsResolver,
+  stats: DispatchStats,
+  options: TcpServerOptions,
+  accepting: () => boolean,
+): Promise<void> {
+  const source = (conn.remoteAddr as Deno.NetAddr).hostname;
+  const reader = new FrameReader(conn);
+  let writing = Promise.resolve();
+  let inFlight = 0;
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(idle);
+    try {
+      conn.close();
+    } catch { /* closed */ }
+  };
+  const armIdle = () => {
+    clearTimeout(idle);
+    idle = setTimeout(close, options.idleTimeoutMs);
+  };
+  const send = (reply: Uint8Array | null) => {
+    if (reply && !closed) {
+      writing = writing.then(() => writeAll(conn, frame(reply))).catch(close);
+    }
+  };
+  const pending = new Set<Promise<void>>();
+  armIdle();
+  try {
+    for (;;) {
+      const message = await reader.next();
+      if (message === null) break;
+      armIdle();
+      const reply = dispatch(message, source, "tcp", resolve, stats);
+      if (reply instanceof Promise) {
+        inFlight++;
+        const done = reply.then(send, () => {}).finally(() => {
+          inFlight--;
+          pending.delete(done);
+        });
+        pending.add(done);
+      } else {
+        send(reply);
+      }
+      if (!accepting() && inFlight === 0) break;
+    }
+  } catch { /* reset, EOF inside a message, or closed by the idle timer */ }
+  await Promise.allSettled([...pending]);
+  await writing;
+  close();
+}

@@ -1,0 +1,55 @@
+/**
+ * The UDP side of the DNS server: one receive loop with one reused buffer that never waits on
+ * a reply being worked out; replies are sent when ready.
+ *
+ * @module
+ */
+
+import type { DnsReply, DnsResolver } from "./handler.ts";
+import { dispatch, type DispatchStats } from "./dispatch.ts";
+
+/**
+ * Serves DNS over an already-listening datagram socket until it is closed.
+ *
+ * @example
+ * ```ts
+ * import { serveUdp } from "./udp_server.ts";
+ * const conn = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+ * const done = serveUdp(conn, () => null, { dropped: 0, rejected: 0 });
+ * conn.close();
+ * await done;
+ * ```
+ */
+export async function serveUdp(
+  conn: Deno.DatagramConn,
+  resolve: DnsResolver,
+  stats: DispatchStats,
+): Promise<void> {
+  const buffer = new Uint8Array(65535);
+  const ignore = () => {};
+  for (;;) {
+    let received: [Uint8Array, Deno.Addr];
+    try {
+      received = await conn.receive(buffer);
+    } catch (error) {
+      if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+        return;
+      }
+      continue; // e.g. an ICMP error surfaced on the socket: keep serving
+    }
+    const [data, addr] = received;
+    const client = addr as Deno.NetAddr;
+    let reply: DnsReply | Promise<DnsReply>;
+    try {
+      reply = dispatch(data.slice(), client.hostname, "udp", resolve, stats);
+    } catch {
+      stats.dropped++;
+      continue;
+    }
+    if (reply instanceof Promise) {
+      reply.then((bytes) => bytes && conn.send(bytes, client).catch(ignore), ignore);
+    } else if (reply) {
+      conn.send(reply, client).catch(ignore);
+    }
+  }
+}

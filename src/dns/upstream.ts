@@ -1,0 +1,238 @@
+/**
+ * Forwarding to the upstream DNS server: a fresh random ID per upstream query, replies matched
+ * on ID and question, the client's ID restored, one retry after `--upstream-timeout`, then
+ * failure (`null`, which the caller turns into SERVFAIL). UDP queries go over UDP, TCP over TCP.
+ *
+ * @module
+ */
+
+import type { HostPort } from "../config/host_port.ts";
+import { frame, FrameReader, writeAll } from "./tcp_framing.ts";
+import { readU16, sameQuestion, setId, type Transport } from "./wire.ts";
+
+/** Something that relays a query upstream and returns the reply with the client's ID. */
+export interface Upstream {
+  /**
+   * Sends `message` (a whole query whose question ends at `questionEnd`) upstream. Resolves to
+   * the reply, carrying the query's original ID, or `null` when both attempts failed.
+   */
+  exchange(
+    message: Uint8Array,
+    questionEnd: number,
+    transport: Transport,
+  ): Promise<Uint8Array | null>;
+  /** Stops the sockets; pending exchanges resolve to `null`. */
+  close(): void;
+}
+
+/** Counters of upstream trouble, read by metrics. */
+export interface UpstreamStats {
+  timeouts: number;
+  errors: number;
+}
+
+interface PendingUdp {
+  resolve: (reply: Uint8Array | null) => void;
+  message: Uint8Array;
+  questionEnd: number;
+  clientId: number;
+  deadline: number;
+  retried: boolean;
+}
+
+/** Several UDP sockets (source ports) towards one server, each with its own pending queries. */
+class UdpExchanger {
+  #conn: Deno.DatagramConn;
+  #target: Deno.NetAddr;
+  #timeoutMs: number;
+  #stats: UpstreamStats;
+  /** upstream id → pending query; insertion order is deadline order (one fixed timeout). */
+  #pending = new Map<number, PendingUdp>();
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  constructor(target: HostPort, timeoutMs: number, stats: UpstreamStats) {
+    const bindHost = target.hostname.includes(":") ? "::" : "0.0.0.0";
+    this.#conn = Deno.listenDatagram({ hostname: bindHost, port: 0, transport: "udp" });
+    this.#target = { transport: "udp", hostname: target.hostname, port: target.port };
+    this.#timeoutMs = timeoutMs;
+    this.#stats = stats;
+    this.#receiveLoop();
+  }
+
+  exchange(message: Uint8Array, questionEnd: number): Promise<Uint8Array | null> {
+    if (this.#closed) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const pending: PendingUdp = {
+        resolve,
+        message: message.slice(),
+        questionEnd,
+        clientId: readU16(message, 0),
+        deadline: 0,
+        retried: false,
+      };
+      this.#send(pending);
+    });
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+    try {
+      this.#conn.close();
+    } catch { /* already closed */ }
+    for (const pending of this.#pending.values()) pending.resolve(null);
+    this.#pending.clear();
+  }
+
+  #send(pending: PendingUdp): void {
+    let id: number;
+    do id = (Math.random() * 65536) | 0; while (this.#pending.has(id));
+    setId(pending.message, id);
+    pending.deadline = performance.now() + this.#timeoutMs;
+    this.#pending.set(id, pending);
+    this.#sweeper ??= setInterval(() => this.#sweep(), Math.min(50, this.#timeoutMs / 4));
+    this.#conn.send(pending.message, this.#target).catch(() => {
+      this.#stats.errors++; // the sweep will retry or fail it
+    });
+  }
+
+  #sweep(): void {
+    const now = performance.now();
+    for (const [id, pending] of this.#pending) {
+      if (pending.deadline > now) break;
+      this.#pending.delete(id);
+      this.#stats.timeouts++;
+      if (pending.retried) {
+        pending.resolve(null);
+      } else {
+        pending.retried = true;
+        this.#send(pending);
+      }
+    }
+    if (this.#pending.size === 0) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
+  }
+
+  async #receiveLoop(): Promise<void> {
+    const buffer = new Uint8Array(65535);
+    while (!this.#closed) {
+      let data: Uint8Array;
+      try {
+        [data] = await this.#conn.receive(buffer);
+      } catch {
+        if (this.#closed) return;
+        this.#stats.errors++;
+        continue;
+      }
+      if (data.length < 12) continue;
+      const id = readU16(data, 0);
+      const pending = this.#pending.get(id);
+      if (!pending || !sameQuestion(pending.message, pending.questionEnd, data)) continue;
+      this.#pending.delete(id);
+      const reply = data.slice();
+      setId(reply, pending.clientId);
+      pending.resolve(reply);
+    }
+  }
+}
+
+/** One TCP exchange per query: connect, send, read one reply, all within `timeoutMs`. */
+async function tcpExchangeOnce(
+  target: HostPort,
+  message: Uint8Array,
+  questionEnd: number,
+  timeoutMs: number,
+): Promise<Uint8Array | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<null>((resolve) =>
+    timer = setTimeout(() => resolve(null), timeoutMs)
+  );
+  const connecting = Deno.connect({ hostname: target.hostname, port: target.port });
+  const exchange = async (): Promise<Uint8Array | null> => {
+    const conn = await connecting;
+    await writeAll(conn, frame(message));
+    const reader = new FrameReader(conn);
+    for (;;) {
+      const reply = await reader.next();
+      if (!reply) return null;
+      if (readU16(reply, 0) === readU16(message, 0) && sameQuestion(message, questionEnd, reply)) {
+        return reply;
+      }
+    }
+  };
+  try {
+    return await Promise.race([exchange(), timeout]);
+  } finally {
+    clearTimeout(timer);
+    // closing ends a read still under way; a connect still under way closes when it lands
+    connecting.then((conn) => conn.close(), () => {}).catch(() => {});
+  }
+}
+
+/**
+ * The upstream server over UDP and TCP.
+ *
+ * @example
+ * ```ts
+ * import { DnsUpstream } from "./upstream.ts";
+ * const upstream = new DnsUpstream({ hostname: "127.0.0.1", port: 5300 }, 2000);
+ * // const reply = await upstream.exchange(queryBytes, questionEnd, "udp");
+ * upstream.close();
+ * ```
+ */
+export class DnsUpstream implements Upstream {
+  readonly stats: UpstreamStats = { timeouts: 0, errors: 0 };
+  #target: HostPort;
+  #timeoutMs: number;
+  #udp: UdpExchanger[];
+  #next = 0;
+
+  /** `sockets` UDP source ports are used in turn, so one port's ID space is not the limit. */
+  constructor(target: HostPort, timeoutMs: number, sockets = 4) {
+    this.#target = target;
+    this.#timeoutMs = timeoutMs;
+    this.#udp = Array.from(
+      { length: sockets },
+      () => new UdpExchanger(target, timeoutMs, this.stats),
+    );
+  }
+
+  exchange(
+    message: Uint8Array,
+    questionEnd: number,
+    transport: Transport,
+  ): Promise<Uint8Array | null> {
+    if (transport === "udp") {
+      this.#next = (this.#next + 1) % this.#udp.length;
+      return this.#udp[this.#next].exchange(message, questionEnd);
+    }
+    return this.#exchangeTcp(message, questionEnd);
+  }
+
+  close(): void {
+    this.#udp.forEach((exchanger) => exchanger.close());
+  }
+
+  async #exchangeTcp(message: Uint8Array, questionEnd: number): Promise<Uint8Array | null> {
+    const clientId = readU16(message, 0);
+    const copy = message.slice();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      setId(copy, (Math.random() * 65536) | 0);
+      try {
+        const reply = await tcpExchangeOnce(this.#target, copy, questionEnd, this.#timeoutMs);
+        if (reply) {
+          setId(reply, clientId);
+          return reply;
+        }
+        this.stats.timeouts++;
+      } catch {
+        this.stats.errors++;
+      }
+    }
+    return null;
+  }
+}

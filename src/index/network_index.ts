@@ -1,0 +1,285 @@
+/**
+ * The network index: which networks a source IP belongs to, and which addresses an alias has
+ * inside a network. Updated incrementally, one pod at a time (DESIGN section 2).
+ *
+ * @module
+ */
+
+import { type PodRecord, sameRecord } from "./pod_record.ts";
+
+/** Addresses of an alias, split by family, in the order to answer them. */
+export interface AliasAddresses {
+  v4: readonly string[];
+  v6: readonly string[];
+}
+
+/** Answerable pods holding one alias in one network. */
+interface AliasEntry {
+  /** pod uid → its IPs */
+  pods: Map<string, readonly string[]>;
+  v4: string[];
+  v6: string[];
+  /** Rotation counter for round-robin order. */
+  turn: number;
+}
+
+/** Called when an alias becomes answerable in a network. */
+export type AnswerableListener = () => void;
+
+const NO_NETWORKS: readonly string[] = Object.freeze([]);
+
+function entryKey(network: string, alias: string): string {
+  return `${network}\u0000${alias}`;
+}
+
+function rotate(list: readonly string[], turn: number): readonly string[] {
+  if (list.length < 2) return list;
+  const start = turn % list.length;
+  return start === 0 ? list : [...list.slice(start), ...list.slice(0, start)];
+}
+
+/**
+ * In-memory index of kubedock pods. Each mutation costs time proportional to the pod's aliases,
+ * networks and IPs; lookups are map reads.
+ *
+ * @example
+ * ```ts
+ * import { NetworkIndex } from "./network_index.ts";
+ * const index = new NetworkIndex();
+ * index.upsert({ uid: "1", name: "db1", ips: ["127.0.0.2"], aliases: ["db"], networks: ["test1"], answerable: true });
+ * index.networksOf("127.0.0.2"); // ["test1"]
+ * index.addresses(["test1"], "db")?.v4; // ["127.0.0.2"]
+ * ```
+ */
+export class NetworkIndex {
+  #pods = new Map<string, PodRecord>();
+  /** ip → pod uid → that pod's networks */
+  #sources = new Map<string, Map<string, readonly string[]>>();
+  /** ip → union of networks of every pod holding it (cached view of #sources) */
+  #sourceNetworks = new Map<string, readonly string[]>();
+  /** network\0alias → answerable pods */
+  #targets = new Map<string, AliasEntry>();
+  /** ip → answerable pods holding it */
+  #reverse = new Map<string, Map<string, PodRecord>>();
+  #listeners = new Map<string, Set<AnswerableListener>>();
+  #networkPods = new Map<string, number>();
+  #synced = false;
+  #syncListeners = new Set<AnswerableListener>();
+
+  /** Number of indexed pods. */
+  get podCount(): number {
+    return this.#pods.size;
+  }
+
+  /** Number of distinct networks with at least one indexed pod. */
+  get networkCount(): number {
+    return this.#networkPods.size;
+  }
+
+  /** True once a full pod list has been applied ({@linkcode replaceAll}). */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  /** Every indexed pod record. */
+  pods(): IterableIterator<PodRecord> {
+    return this.#pods.values();
+  }
+
+  /** The record of one pod, by uid. */
+  get(uid: string): PodRecord | undefined {
+    return this.#pods.get(uid);
+  }
+
+  /** Networks of every indexed pod holding `ip` (ready or not); empty when none. */
+  networksOf(ip: string): readonly string[] {
+    return this.#sourceNetworks.get(ip) ?? NO_NETWORKS;
+  }
+
+  /**
+   * Addresses of the answerable pods with `alias` in any of `networks`, rotated on every call;
+   * `undefined` when the alias is not answerable there.
+   */
+  addresses(networks: readonly string[], alias: string): AliasAddresses | undefined {
+    let found: AliasEntry | undefined;
+    let merged: { v4: Set<string>; v6: Set<string> } | undefined;
+    for (const network of networks) {
+      const entry = this.#targets.get(entryKey(network, alias));
+      if (!entry) continue;
+      entry.turn++;
+      if (!found) {
+        found = entry;
+        continue;
+      }
+      merged ??= {
+        v4: new Set(rotate(found.v4, found.turn)),
+        v6: new Set(rotate(found.v6, found.turn)),
+      };
+      for (const ip of rotate(entry.v4, entry.turn)) merged.v4.add(ip);
+      for (const ip of rotate(entry.v6, entry.turn)) merged.v6.add(ip);
+    }
+    if (merged) return { v4: [...merged.v4], v6: [...merged.v6] };
+    return found && { v4: rotate(found.v4, found.turn), v6: rotate(found.v6, found.turn) };
+  }
+
+  /** Aliases of the answerable pods holding `ip` that share a network with `networks`. */
+  aliasesOfIp(networks: readonly string[], ip: string): string[] {
+    const holders = this.#reverse.get(ip);
+    if (!holders) return [];
+    const aliases = new Set<string>();
+    for (const pod of holders.values()) {
+      if (pod.networks.some((n) => networks.includes(n))) {
+        pod.aliases.forEach((a) => aliases.add(a));
+      }
+    }
+    return [...aliases];
+  }
+
+  /**
+   * Calls `listener` (once per matching change, until unsubscribed) whenever one of `aliases`
+   * becomes answerable in one of `networks`, or the index is first synced. Returns the
+   * unsubscribe function.
+   */
+  onAnswerable(
+    networks: readonly string[],
+    aliases: readonly string[],
+    listener: AnswerableListener,
+  ): () => void {
+    const keys = networks.flatMap((n) => aliases.map((a) => entryKey(n, a)));
+    for (const key of keys) {
+      let set = this.#listeners.get(key);
+      if (!set) this.#listeners.set(key, set = new Set());
+      set.add(listener);
+    }
+    this.#syncListeners.add(listener);
+    return () => {
+      this.#syncListeners.delete(listener);
+      for (const key of keys) {
+        const set = this.#listeners.get(key);
+        if (set?.delete(listener) && set.size === 0) this.#listeners.delete(key);
+      }
+    };
+  }
+
+  /** Adds or replaces one pod. */
+  upsert(record: PodRecord): void {
+    const woken = new Set<string>();
+    this.#upsert(record, woken);
+    this.#wake(woken);
+  }
+
+  /** Removes one pod by uid; entries of other pods with the same IP stay. */
+  remove(uid: string): void {
+    this.#remove(uid);
+  }
+
+  /**
+   * Makes the index hold exactly `records` (a fresh list): pods not in it are removed, the others
+   * upserted. Listeners run only after the whole replacement, and the index counts as synced.
+   */
+  replaceAll(records: Iterable<PodRecord>): void {
+    const woken = new Set<string>();
+    const keep = new Set<string>();
+    for (const record of records) {
+      keep.add(record.uid);
+      this.#upsert(record, woken);
+    }
+    for (const uid of [...this.#pods.keys()]) if (!keep.has(uid)) this.#remove(uid);
+    const firstSync = !this.#synced;
+    this.#synced = true;
+    this.#wake(woken);
+    if (firstSync) [...this.#syncListeners].forEach((listener) => listener());
+  }
+
+  #upsert(record: PodRecord, woken: Set<string>): void {
+    const old = this.#pods.get(record.uid);
+    if (old && sameRecord(old, record)) return;
+    if (old) this.#remove(old.uid);
+    this.#pods.set(record.uid, record);
+    for (const network of record.networks) {
+      this.#networkPods.set(network, (this.#networkPods.get(network) ?? 0) + 1);
+    }
+    for (const ip of record.ips) {
+      let holders = this.#sources.get(ip);
+      if (!holders) this.#sources.set(ip, holders = new Map());
+      holders.set(record.uid, record.networks);
+      this.#refreshSource(ip, holders);
+    }
+    if (!record.answerable) return;
+    for (const ip of record.ips) {
+      let holders = this.#reverse.get(ip);
+      if (!holders) this.#reverse.set(ip, holders = new Map());
+      holders.set(record.uid, record);
+    }
+    for (const network of record.networks) {
+      for (const alias of record.aliases) {
+        const key = entryKey(network, alias);
+        let entry = this.#targets.get(key);
+        if (!entry) this.#targets.set(key, entry = { pods: new Map(), v4: [], v6: [], turn: 0 });
+        entry.pods.set(record.uid, record.ips);
+        refreshEntry(entry);
+        if (!old?.answerable || !old.networks.includes(network) || !old.aliases.includes(alias)) {
+          woken.add(key);
+        }
+      }
+    }
+  }
+
+  #remove(uid: string): void {
+    const record = this.#pods.get(uid);
+    if (!record) return;
+    this.#pods.delete(uid);
+    for (const network of record.networks) {
+      const count = (this.#networkPods.get(network) ?? 1) - 1;
+      if (count > 0) this.#networkPods.set(network, count);
+      else this.#networkPods.delete(network);
+    }
+    for (const ip of record.ips) {
+      const holders = this.#sources.get(ip);
+      if (!holders) continue;
+      holders.delete(uid);
+      if (holders.size === 0) this.#sources.delete(ip);
+      this.#refreshSource(ip, holders);
+    }
+    if (!record.answerable) return;
+    for (const ip of record.ips) {
+      const holders = this.#reverse.get(ip);
+      if (holders?.delete(uid) && holders.size === 0) this.#reverse.delete(ip);
+    }
+    for (const network of record.networks) {
+      for (const alias of record.aliases) {
+        const key = entryKey(network, alias);
+        const entry = this.#targets.get(key);
+        if (!entry?.pods.delete(uid)) continue;
+        if (entry.pods.size === 0) this.#targets.delete(key);
+        else refreshEntry(entry);
+      }
+    }
+  }
+
+  #refreshSource(ip: string, holders: Map<string, readonly string[]>): void {
+    if (holders.size === 0) {
+      this.#sourceNetworks.delete(ip);
+      return;
+    }
+    const networks = new Set<string>();
+    for (const list of holders.values()) list.forEach((n) => networks.add(n));
+    this.#sourceNetworks.set(ip, Object.freeze([...networks]));
+  }
+
+  #wake(keys: Set<string>): void {
+    const listeners = new Set<AnswerableListener>();
+    for (const key of keys) this.#listeners.get(key)?.forEach((l) => listeners.add(l));
+    listeners.forEach((listener) => listener());
+  }
+}
+
+function refreshEntry(entry: AliasEntry): void {
+  const v4 = new Set<string>();
+  const v6 = new Set<string>();
+  for (const ips of entry.pods.values()) {
+    for (const ip of ips) (ip.includes(":") ? v6 : v4).add(ip);
+  }
+  entry.v4 = [...v4];
+  entry.v6 = [...v6];
+}

@@ -1,0 +1,77 @@
+/** A real dnsmasq on a loopback port, as the upstream DNS server of the tests. */
+
+/** A running dnsmasq. */
+export interface Dnsmasq {
+  address: { hostname: string; port: number };
+  stop(): Promise<void>;
+}
+
+/** Finds a free port for UDP and TCP on 127.0.0.1. */
+export function freePort(): number {
+  for (;;) {
+    const udp = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+    const port = (udp.addr as Deno.NetAddr).port;
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+      return port;
+    } catch {
+      continue;
+    } finally {
+      udp.close();
+    }
+  }
+}
+
+/** A TXT record too large for a 512-byte UDP answer: five 200-byte strings. */
+export const BIG_TXT_NAME = "big.example.test";
+
+/**
+ * Starts dnsmasq answering `hosts` (name → IPs) authoritatively; every other name under
+ * `example.test` and `cluster.local` is NXDOMAIN; `big.example.test` has a large TXT record.
+ */
+export async function startDnsmasq(hosts: Record<string, string[]>): Promise<Dnsmasq> {
+  const port = freePort();
+  const chunk = `"${"x".repeat(200)}"`;
+  const args = [
+    "--keep-in-foreground",
+    `--port=${port}`,
+    "--listen-address=127.0.0.1",
+    "--bind-interfaces",
+    "--no-resolv",
+    "--no-hosts",
+    "--conf-file=/dev/null",
+    "--pid-file=",
+    "--user=root",
+    "--cache-size=0",
+    "--local=/example.test/",
+    "--local=/cluster.local/",
+    `--txt-record=${BIG_TXT_NAME},${Array(5).fill(chunk).join(",")}`,
+    ...Object.entries(hosts).map(([name, ips]) => `--host-record=${name},${ips.join(",")}`),
+  ];
+  const child = new Deno.Command("dnsmasq", { args, stdout: "null", stderr: "null" }).spawn();
+  const address = { hostname: "127.0.0.1", port };
+  await waitForTcp(address);
+  return {
+    address,
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* gone */ }
+      await child.status;
+    },
+  };
+}
+
+/** Waits until something accepts TCP connections at `address` (at most 5 s). */
+export async function waitForTcp(address: { hostname: string; port: number }): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    try {
+      (await Deno.connect(address)).close();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
