@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { ConfigError, parseConfig } from "../src/config/config.ts";
+import { parseDuration } from "../src/config/duration.ts";
+import { parseHostPort } from "../src/config/host_port.ts";
+import { firstNameserver } from "../src/config/resolv_conf.ts";
+import { canonicalIp } from "../src/index/ip.ts";
+import { aliasCandidates, isInternal } from "../src/dns/names.ts";
+
+Deno.test("config", async (t) => {
+  await t.step("defaults match DESIGN section 5", () => {
+    const c = parseConfig(["--no-webhook"]);
+    assert.deepEqual(c.dnsListen, { hostname: "0.0.0.0", port: 1053 });
+    assert.equal(c.upstream, undefined);
+    assert.equal(c.upstreamTimeoutMs, 2000);
+    assert.equal(c.waitTimeoutMs, 20000);
+    assert.equal(c.maxPending, 10000);
+    assert.equal(c.ttl, 10);
+    assert.equal(c.clusterDomain, "cluster.local");
+    assert.equal(c.label, "kubedock");
+    assert.equal(c.hostaliasPrefix, "kubedock.hostalias/");
+    assert.equal(c.networkPrefix, "kubedock.network/");
+    assert.deepEqual(c.healthListen, { hostname: "0.0.0.0", port: 8080 });
+    assert.equal(c.logFormat, "json");
+  });
+
+  await t.step("flags in both forms, repeatable internal domains", () => {
+    const c = parseConfig([
+      "--no-webhook",
+      "--dns-listen=127.0.0.1:5353",
+      "--upstream",
+      "10.43.0.10",
+      "--upstream-timeout",
+      "500ms",
+      "--wait-timeout=1m",
+      "--internal-domain",
+      "Test.",
+      "--internal-domain=svc.local",
+      "--namespace",
+      "ci",
+    ]);
+    assert.deepEqual(c.dnsListen, { hostname: "127.0.0.1", port: 5353 });
+    assert.deepEqual(c.upstream, { hostname: "10.43.0.10", port: 53 });
+    assert.equal(c.upstreamTimeoutMs, 500);
+    assert.equal(c.waitTimeoutMs, 60000);
+    assert.deepEqual(c.internalDomains, ["test", "svc.local"]);
+    assert.equal(c.namespace, "ci");
+  });
+
+  await t.step("each bad value is one error naming its flag", () => {
+    const cases: [string[], RegExp][] = [
+      [["--ttl", "-1"], /--ttl/],
+      [["--upstream-timeout", "2"], /--upstream-timeout/],
+      [["--dns-listen", "nope"], /--dns-listen/],
+      [["--max-pending", "many"], /--max-pending/],
+      [["--log-format", "xml"], /--log-format/],
+      [["--bogus"], /--bogus/],
+      [["--ttl"], /--ttl needs a value/],
+      [["--namespace", "Bad_NS"], /--namespace/],
+      [["--tls-cert", "a.pem"], /--tls-key/],
+    ];
+    for (const [args, pattern] of cases) {
+      assert.throws(() => parseConfig(["--no-webhook", ...args]), (e: Error) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, pattern);
+        assert.equal(e.message.includes("\n"), false);
+        return true;
+      });
+    }
+  });
+
+  await t.step("with the webhook on, the client timeout must exceed --wait-timeout", () => {
+    assert.throws(
+      () => parseConfig(["--tls-cert", "c", "--tls-key", "k", "--wait-timeout", "30s"]),
+      /--client-timeout/,
+    );
+    const ok = parseConfig(["--tls-cert", "c", "--tls-key", "k", "--wait-timeout", "29s"]);
+    assert.equal(ok.webhook, true);
+    assert.throws(() => parseConfig([]), /--no-webhook/);
+  });
+
+  await t.step("durations, addresses, resolv.conf", () => {
+    assert.equal(parseDuration("1m30s"), 90000);
+    assert.equal(parseDuration("1.5s"), 1500);
+    assert.equal(parseDuration("s"), undefined);
+    assert.equal(parseDuration("10x"), undefined);
+    assert.deepEqual(parseHostPort("[::1]:53"), { hostname: "::1", port: 53 });
+    assert.deepEqual(parseHostPort("fd00::10", 53), { hostname: "fd00::10", port: 53 });
+    assert.equal(parseHostPort("h:99999"), undefined);
+    assert.equal(
+      firstNameserver("# c\nsearch a\nnameserver 10.43.0.10\nnameserver 1.1.1.1\n"),
+      "10.43.0.10",
+    );
+    assert.equal(firstNameserver("search a\n"), undefined);
+  });
+
+  await t.step("IP canonical forms", () => {
+    assert.equal(canonicalIp("FD00:0:0:0:0:0:0:0012"), "fd00::12");
+    assert.equal(canonicalIp("::ffff:127.0.0.2"), "127.0.0.2");
+    assert.equal(canonicalIp("1:0:0:1:0:0:0:1"), "1:0:0:1::1");
+    assert.equal(canonicalIp("::"), "::");
+    assert.equal(canonicalIp("1::2::3"), undefined);
+    assert.equal(canonicalIp("256.0.0.1"), undefined);
+  });
+
+  await t.step("name candidates and internal names", () => {
+    assert.deepEqual(aliasCandidates("db.ci.svc.cluster.local", "ci.svc.cluster.local"), [
+      "db.ci.svc.cluster.local",
+      "db",
+    ]);
+    assert.deepEqual(aliasCandidates("ci.svc.cluster.local", "ci.svc.cluster.local"), [
+      "ci.svc.cluster.local",
+    ]);
+    assert.deepEqual(aliasCandidates("xci.svc.cluster.local", "ci.svc.cluster.local"), [
+      "xci.svc.cluster.local",
+    ]);
+    assert.equal(isInternal("db", []), true);
+    assert.equal(isInternal("kafka.test", ["test"]), true);
+    assert.equal(isInternal("kafka.latest", ["test"]), false);
+    assert.equal(isInternal("example.com", []), false);
+  });
+});

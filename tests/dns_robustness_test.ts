@@ -1,0 +1,187 @@
+/**
+ * Bad packets never stop the server: specific malformed messages get their DESIGN section 3
+ * treatment, thousands of random and mutated ones from several sources change nothing, and
+ * held queries stay bounded by --max-pending.
+ */
+import assert from "node:assert/strict";
+import { NetworkIndex } from "../src/index/network_index.ts";
+import type { PodRecord } from "../src/index/pod_record.ts";
+import { startDnsServer } from "../src/dns/server.ts";
+import { DnsUpstream } from "../src/dns/upstream.ts";
+import { answerData, dig } from "./helpers/dig.ts";
+import { startDnsmasq } from "./helpers/dnsmasq.ts";
+import { decode, encodeQuery } from "./helpers/packet.ts";
+import { RawUdpClient } from "./helpers/udp_client.ts";
+
+const PODS: PodRecord[] = [
+  {
+    uid: "1",
+    name: "db1",
+    ips: ["127.0.0.2"],
+    aliases: ["db"],
+    networks: ["n1"],
+    answerable: true,
+  },
+  {
+    uid: "2",
+    name: "app1",
+    ips: ["127.0.0.3"],
+    aliases: ["app"],
+    networks: ["n1"],
+    answerable: true,
+  },
+  {
+    uid: "3",
+    name: "db2",
+    ips: ["127.0.0.4"],
+    aliases: ["db"],
+    networks: ["n2"],
+    answerable: true,
+  },
+];
+const SOURCES = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.99"];
+
+/** A deterministic pseudo-random generator, so a failure can be replayed. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x80000000;
+  };
+}
+
+function mutate(base: Uint8Array, rnd: () => number): Uint8Array {
+  const kind = Math.floor(rnd() * 8);
+  const bytes = base.slice();
+  switch (kind) {
+    case 0: // truncated anywhere, headers included
+      return bytes.slice(0, Math.floor(rnd() * bytes.length));
+    case 1: // a few random bytes flipped
+      for (let i = 0; i < 3; i++) bytes[Math.floor(rnd() * bytes.length)] = Math.floor(rnd() * 256);
+      return bytes;
+    case 2: // QR=1
+      bytes[2] |= 0x80;
+      return bytes;
+    case 3: // another opcode
+      bytes[2] = (bytes[2] & 0x87) | ((1 + Math.floor(rnd() * 15)) << 3);
+      return bytes;
+    case 4: // QDCOUNT 0 or 2
+      bytes[5] = rnd() < 0.5 ? 0 : 2;
+      return bytes;
+    case 5: // bad label length
+      bytes[12] = 64 + Math.floor(rnd() * 192);
+      return bytes;
+    case 6: { // compression loop in the question, or in an additional record
+      if (rnd() < 0.5) {
+        bytes.set([0xc0, 12], 12);
+        return bytes;
+      }
+      const loop = new Uint8Array(bytes.length + 13);
+      loop.set(bytes);
+      loop[11] = 1; // ARCOUNT 1
+      loop.set([0xc0, bytes.length, 0, 41, 4, 208, 0, 0, 0, 0, 0, 0, 0], bytes.length);
+      return loop;
+    }
+    default: // random garbage
+      return Uint8Array.from({ length: Math.floor(rnd() * 600) }, () => Math.floor(rnd() * 256));
+  }
+}
+
+Deno.test("robustness against bad packets", async (t) => {
+  const dnsmasq = await startDnsmasq({ "ext.example.test": ["192.0.2.7"] });
+  const index = new NetworkIndex();
+  index.replaceAll(PODS);
+  const upstream = new DnsUpstream(dnsmasq.address, 300);
+  const server = startDnsServer({
+    listen: { hostname: "127.0.0.1", port: 0 },
+    index,
+    upstream,
+    ttl: 10,
+    searchSuffix: "ci.svc.cluster.local",
+    internalDomains: [],
+    waitTimeoutMs: 300,
+    maxPending: 50,
+  });
+  const clients = SOURCES.map((source) => new RawUdpClient(source));
+  try {
+    await t.step("each malformed kind gets its rule", async () => {
+      const c = clients[1];
+      const good = encodeQuery("db", "A", 300);
+      const qr = good.slice();
+      qr[2] |= 0x80;
+      assert.equal(await c.exchange(qr, server.address, 300), null, "QR=1 is dropped");
+      assert.equal(
+        await c.exchange(good.slice(0, 7), server.address, 300),
+        null,
+        "short header dropped",
+      );
+      const notify = good.slice();
+      notify[2] |= 4 << 3;
+      assert.equal(decode((await c.exchange(notify, server.address))!).rcode, "NOTIMP");
+      for (const qd of [0, 2]) {
+        const bad = good.slice();
+        bad[5] = qd;
+        const reply = await c.exchange(bad, server.address);
+        assert.equal(decode(reply!).rcode, "FORMERR", `QDCOUNT ${qd}`);
+        assert.equal(decode(reply!).id, 300);
+      }
+      const loop = good.slice();
+      loop.set([0xc0, 12], 12);
+      assert.equal(decode((await c.exchange(loop, server.address))!).rcode, "FORMERR");
+    });
+
+    await t.step("thousands of random and mutated packets change nothing", async () => {
+      const rnd = random(20261123);
+      const bases = [
+        "db",
+        "app",
+        "ext.example.test",
+        "nope.example.test",
+        "db.ci.svc.cluster.local",
+      ]
+        .map((name, i) => encodeQuery(name, i % 2 ? "AAAA" : "A", i, i % 3 ? 1232 : undefined));
+      const batch = async () => {
+        for (let i = 0; i < 2500; i++) {
+          const client = clients[i % clients.length];
+          await client.send(mutate(bases[i % bases.length], rnd), server.address);
+          if (i % 100 === 99) await new Promise((r) => setTimeout(r, 5)); // bounded rate
+        }
+        await new Promise((r) => setTimeout(r, 800)); // holds and forwards settle
+      };
+      await batch();
+      const rssAfterFirst = Deno.memoryUsage().rss;
+      await batch();
+      const growthMb = (Deno.memoryUsage().rss - rssAfterFirst) / 2 ** 20;
+      assert.ok(growthMb < 40, `RSS grew ${growthMb.toFixed(1)} MB over the second 2500 packets`);
+      assert.ok(server.stats.dropped + server.stats.rejected > 1000, JSON.stringify(server.stats));
+      assert.equal(server.holds.size, 0, "no held query left behind");
+      const r = await dig("db", { server: server.address, source: "127.0.0.3" });
+      assert.deepEqual(answerData(r, "A"), ["127.0.0.2"], r.output);
+      const other = await dig("db", { server: server.address, source: "127.0.0.4" });
+      assert.deepEqual(answerData(other, "A"), ["127.0.0.4"], other.output);
+      const ext = await dig("ext.example.test", { server: server.address, source: "127.0.0.99" });
+      assert.deepEqual(answerData(ext, "A"), ["192.0.2.7"], ext.output);
+    });
+
+    await t.step("held queries past --max-pending get SERVFAIL at once", async () => {
+      const c = clients[1];
+      for (let i = 0; i < 50; i++) await c.send(encodeQuery(`wait${i}`, "A", i), server.address);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(server.holds.size, 50);
+      const started = performance.now();
+      await c.send(encodeQuery("overflow", "A", 999), server.address);
+      let reply: Uint8Array | null;
+      do reply = await c.receive(1000); while (reply && decode(reply).id !== 999);
+      assert.ok(reply, "the overflowing query is answered");
+      assert.equal(decode(reply).rcode, "SERVFAIL");
+      assert.ok(performance.now() - started < 150, "at once, not after the wait");
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(server.holds.size, 0);
+      assert.ok(server.holds.outcomes.overflow >= 1);
+    });
+  } finally {
+    clients.forEach((c) => c.close());
+    await server.close();
+    upstream.close();
+    await dnsmasq.stop();
+  }
+});

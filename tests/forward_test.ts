@@ -1,0 +1,191 @@
+/**
+ * Forwarding is faithful: a scripted upstream shows fresh IDs, the client's ID restored, every
+ * byte else relayed, mismatched replies ignored, one retry, then SERVFAIL.
+ */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { NetworkIndex } from "../src/index/network_index.ts";
+import { startDnsServer } from "../src/dns/server.ts";
+import { DnsUpstream } from "../src/dns/upstream.ts";
+import { setId } from "../src/dns/wire.ts";
+import { decode, encodeQuery, packet } from "./helpers/packet.ts";
+import { RawUdpClient } from "./helpers/udp_client.ts";
+
+type Script = (query: Uint8Array, count: number) => Uint8Array[];
+
+/** A UDP upstream that answers each query with what `script` returns. */
+function scriptedUpstream(script: Script) {
+  const conn = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+  const seen: Uint8Array[] = [];
+  const loop = (async () => {
+    try {
+      for (;;) {
+        const [data, from] = await conn.receive();
+        seen.push(data.slice());
+        for (const reply of script(data.slice(), seen.length)) await conn.send(reply, from);
+      }
+    } catch { /* closed */ }
+  })();
+  return {
+    address: { hostname: "127.0.0.1", port: (conn.addr as Deno.NetAddr).port },
+    seen,
+    async close() {
+      conn.close();
+      await loop;
+    },
+  };
+}
+
+/** A rich negative answer: NXDOMAIN, AD and CD bits, an SOA and an EDNS cookie. */
+function richAnswer(query: Uint8Array): Uint8Array {
+  const q = decode(query);
+  const bytes = new Uint8Array(packet.encode({
+    type: "response",
+    id: q.id,
+    flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | packet.AUTHENTIC_DATA |
+      packet.CHECKING_DISABLED | 3,
+    questions: q.questions as packet.Question[],
+    authorities: [{
+      type: "SOA",
+      name: "example.test",
+      ttl: 60,
+      data: {
+        mname: "ns.example.test",
+        rname: "admin.example.test",
+        serial: 7,
+        refresh: 1,
+        retry: 2,
+        expire: 3,
+        minimum: 4,
+      },
+    }],
+    additionals: [{
+      type: "OPT",
+      name: ".",
+      udpPayloadSize: 1232,
+      options: [{ code: 10, data: Buffer.from("0123456789abcdef") }],
+      // deno-lint-ignore no-explicit-any
+    } as any],
+  }));
+  return bytes;
+}
+
+function startServer(upstreamAddress: { hostname: string; port: number }, timeoutMs = 300) {
+  const index = new NetworkIndex();
+  index.replaceAll([]);
+  const upstream = new DnsUpstream(upstreamAddress, timeoutMs);
+  const server = startDnsServer({
+    listen: { hostname: "127.0.0.1", port: 0 },
+    index,
+    upstream,
+    ttl: 10,
+    searchSuffix: "ci.svc.cluster.local",
+    internalDomains: [],
+    waitTimeoutMs: 1000,
+    maxPending: 10,
+  });
+  return {
+    server,
+    async close() {
+      await server.close();
+      upstream.close();
+    },
+  };
+}
+
+Deno.test("forwarding", async (t) => {
+  await t.step(
+    "fresh IDs upstream; the reply relayed byte for byte with the client's ID",
+    async () => {
+      const upstream = scriptedUpstream((q) => [richAnswer(q)]);
+      const { server, close } = startServer(upstream.address);
+      const client = new RawUdpClient("127.0.0.9");
+      try {
+        for (let i = 0; i < 8; i++) {
+          const query = encodeQuery("nope.example.test", "A", 1000 + i, 1232);
+          const reply = await client.exchange(query, server.address);
+          assert.ok(reply, "an answer arrives");
+          const expected = richAnswer(upstream.seen[i]);
+          setId(expected, 1000 + i);
+          assert.deepEqual(reply, expected, "every byte but the ID as upstream sent it");
+          assert.equal(decode(reply).rcode, "NXDOMAIN");
+        }
+        const upstreamIds = new Set(upstream.seen.map((q) => decode(q).id));
+        assert.ok(upstreamIds.size >= 7, "upstream IDs are random, not the client's");
+        assert.ok(upstream.seen.some((q, i) => decode(q).id !== 1000 + i));
+      } finally {
+        client.close();
+        await close();
+        await upstream.close();
+      }
+    },
+  );
+
+  await t.step("replies with a wrong ID or question are ignored", async () => {
+    const upstream = scriptedUpstream((q) => {
+      const wrongId = richAnswer(q);
+      wrongId[0] ^= 0xff;
+      const other = richAnswer(encodeQuery("other.example.test", "A", decode(q).id));
+      return [wrongId, other, richAnswer(q)];
+    });
+    const { server, close } = startServer(upstream.address);
+    const client = new RawUdpClient("127.0.0.9");
+    try {
+      const reply = await client.exchange(
+        encodeQuery("nope.example.test", "A", 55),
+        server.address,
+      );
+      assert.ok(reply);
+      assert.equal(decode(reply).questions[0].name, "nope.example.test");
+      assert.equal(decode(reply).id, 55);
+      assert.equal(await client.receive(300), null, "exactly one reply reaches the client");
+    } finally {
+      client.close();
+      await close();
+      await upstream.close();
+    }
+  });
+
+  await t.step("a lost query is retried once with a new ID", async () => {
+    const upstream = scriptedUpstream((q, count) => count === 1 ? [] : [richAnswer(q)]);
+    const { server, close } = startServer(upstream.address, 200);
+    const client = new RawUdpClient("127.0.0.9");
+    try {
+      const reply = await client.exchange(
+        encodeQuery("nope.example.test", "A", 56),
+        server.address,
+      );
+      assert.ok(reply);
+      assert.equal(decode(reply).id, 56);
+      assert.equal(upstream.seen.length, 2);
+      assert.notEqual(decode(upstream.seen[0]).id, decode(upstream.seen[1]).id);
+    } finally {
+      client.close();
+      await close();
+      await upstream.close();
+    }
+  });
+
+  await t.step("no reply to both attempts: SERVFAIL", async () => {
+    const upstream = scriptedUpstream(() => []);
+    const { server, close } = startServer(upstream.address, 200);
+    const client = new RawUdpClient("127.0.0.9");
+    try {
+      const started = performance.now();
+      const reply = await client.exchange(
+        encodeQuery("nope.example.test", "A", 57),
+        server.address,
+        2000,
+      );
+      assert.ok(reply);
+      assert.equal(decode(reply).rcode, "SERVFAIL");
+      assert.equal(decode(reply).id, 57);
+      assert.equal(upstream.seen.length, 2);
+      assert.ok(performance.now() - started >= 380);
+    } finally {
+      client.close();
+      await close();
+      await upstream.close();
+    }
+  });
+});

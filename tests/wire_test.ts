@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import {
+  addressBytes,
+  buildResponse,
+  encodeName,
+  parseQuery,
+  QTYPE,
+  RCODE,
+  responseLimit,
+  reverseNameToIp,
+  sameQuestion,
+} from "../src/dns/wire.ts";
+import { decode, encodeQuery } from "./helpers/packet.ts";
+
+function mustParse(bytes: Uint8Array) {
+  const parsed = parseQuery(bytes);
+  assert.equal(parsed.kind, "query");
+  return (parsed as Extract<typeof parsed, { kind: "query" }>).query;
+}
+
+Deno.test("wire format", async (t) => {
+  await t.step("reads name, type, class and the EDNS size of a query", () => {
+    const query = mustParse(encodeQuery("DB.Example.", "AAAA", 77, 4096));
+    assert.equal(query.id, 77);
+    assert.equal(query.name, "db.example");
+    assert.equal(query.qtype, QTYPE.AAAA);
+    assert.equal(query.qclass, 1);
+    assert.equal(query.ednsSize, 4096);
+    assert.equal(mustParse(encodeQuery("db", "A")).ednsSize, 0);
+  });
+
+  await t.step("bad packets: drop, NOTIMP or FORMERR", () => {
+    const good = encodeQuery("db", "A");
+    assert.equal(parseQuery(good.slice(0, 11)).kind, "drop");
+    const response = good.slice();
+    response[2] |= 0x80;
+    assert.equal(parseQuery(response).kind, "drop");
+    const notify = good.slice();
+    notify[2] |= 4 << 3;
+    const rejected = parseQuery(notify);
+    assert.equal(rejected.kind, "reject");
+    if (rejected.kind === "reject") assert.equal(decode(rejected.response).rcode, "NOTIMP");
+    for (const qdcount of [0, 2]) {
+      const bad = good.slice();
+      bad[5] = qdcount;
+      const r = parseQuery(bad);
+      assert.equal(r.kind, "reject");
+      if (r.kind === "reject") {
+        assert.equal(decode(r.response).rcode, "FORMERR");
+      }
+    }
+    const loop = good.slice();
+    loop.set([0xc0, 12], 12); // the question's name points at itself
+    assert.equal(parseQuery(loop).kind, "reject");
+    const longLabel = good.slice();
+    longLabel[12] = 64;
+    assert.equal(parseQuery(longLabel).kind, "reject");
+    assert.equal(parseQuery(good.slice(0, good.length - 2)).kind, "reject", "cut question");
+  });
+
+  await t.step("answers decode with the reference decoder", () => {
+    const query = mustParse(encodeQuery("Db", "A", 9, 1232));
+    const bytes = buildResponse(
+      query,
+      RCODE.NOERROR,
+      [{ type: QTYPE.A, data: addressBytes("127.0.0.2") }],
+      { ttl: 10, authoritative: true, limit: 512 },
+    );
+    const decoded = decode(bytes);
+    assert.equal(decoded.id, 9);
+    assert.equal(decoded.flag_aa, true);
+    assert.equal(decoded.flag_tc, false);
+    assert.equal(decoded.flag_rd, true);
+    assert.equal(decoded.questions[0].name, "Db", "the question is echoed as asked");
+    assert.deepEqual(decoded.answers.map((a) => [a.name, a.type, a.ttl, a.data]), [[
+      "Db",
+      "A",
+      10,
+      "127.0.0.2",
+    ]]);
+    assert.equal(decoded.additionals[0].type, "OPT");
+  });
+
+  await t.step("PTR and AAAA data, truncation sets TC", () => {
+    const query = mustParse(encodeQuery("x", "PTR"));
+    const ptr = decode(
+      buildResponse(query, 0, [{ type: QTYPE.PTR, data: encodeName("frikandel.nl") }], {
+        ttl: 5,
+        authoritative: true,
+        limit: 512,
+      }),
+    );
+    assert.equal(ptr.answers[0].data, "frikandel.nl");
+    const aaaa = [{ type: QTYPE.AAAA, data: addressBytes("fd00::6") }];
+    assert.equal(
+      decode(buildResponse(query, 0, aaaa, { ttl: 1, authoritative: true, limit: 512 })).answers[0]
+        .data,
+      "fd00::6",
+    );
+    const many = Array.from(
+      { length: 50 },
+      (_, i) => ({ type: QTYPE.A, data: addressBytes(`127.0.1.${i}`) }),
+    );
+    const truncated = decode(
+      buildResponse(query, 0, many, { ttl: 1, authoritative: true, limit: 512 }),
+    );
+    assert.equal(truncated.flag_tc, true);
+    assert.ok(truncated.answers.length > 0 && truncated.answers.length < 50);
+  });
+
+  await t.step("response limits follow DESIGN section 3", () => {
+    assert.equal(responseLimit(mustParse(encodeQuery("a", "A")), "udp"), 512);
+    assert.equal(responseLimit(mustParse(encodeQuery("a", "A", 1, 4096)), "udp"), 1232);
+    assert.equal(responseLimit(mustParse(encodeQuery("a", "A", 1, 800)), "udp"), 800);
+    assert.equal(responseLimit(mustParse(encodeQuery("a", "A", 1, 100)), "udp"), 512);
+    assert.equal(responseLimit(mustParse(encodeQuery("a", "A")), "tcp"), 65535);
+  });
+
+  await t.step("reverse names and question matching", () => {
+    assert.equal(reverseNameToIp("12.0.0.127.in-addr.arpa"), "127.0.0.12");
+    assert.equal(reverseNameToIp("0.127.in-addr.arpa"), undefined);
+    assert.equal(
+      reverseNameToIp("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa"),
+      "fd00::1",
+    );
+    const q = encodeQuery("db.example", "A", 1);
+    const r = encodeQuery("DB.EXAMPLE", "A", 2);
+    const end = mustParse(q).questionEnd;
+    assert.equal(sameQuestion(q, end, r), true);
+    assert.equal(sameQuestion(q, end, encodeQuery("db.example", "AAAA", 2)), false);
+  });
+});
