@@ -1,0 +1,420 @@
+/**
+ * An in-process fake Kubernetes API server on loopback, faithful to the list/watch rules the
+ * watcher and kubectl rely on: resourceVersion, chunked JSON-lines watches, BOOKMARK events,
+ * `timeoutSeconds`, `410 Gone` after compaction, discovery. It plays kubelet too: pods get an IP
+ * from a 127.0.0.x pool and, optionally, turn Ready. Tests can inject faults.
+ *
+ * @module
+ */
+
+import jsonPatch from "fast-json-patch";
+import { stringify as toYaml } from "yaml";
+import { parseLabelSelector } from "./label_selector.ts";
+import { ApiError, type KubeObject, ObjectStore, type WatchSubscription } from "./object_store.ts";
+import { discoveryDocument } from "./discovery.ts";
+
+/** Options of the fake API server. */
+export interface FakeApiServerOptions {
+  /** Port on 127.0.0.1; 0 picks a free one. */
+  port?: number;
+  /** The namespace written into the generated kubeconfig. */
+  namespace?: string;
+  /** Pod IPs are handed out from `${ipPrefix}${first}` to `${ipPrefix}${last}`. */
+  ipPrefix?: string;
+  ipFirst?: number;
+  ipLast?: number;
+  /** Whether new pods turn Ready on their own (as kubelet would). */
+  autoReady?: boolean;
+  /** How long "kubelet" takes to give a new pod its IP (and readiness). */
+  kubeletDelayMs?: number;
+  /** BOOKMARK interval on watches that allow bookmarks. */
+  bookmarkIntervalMs?: number;
+}
+
+/** Hook called on pod CREATE and UPDATE before storing, as admission webhooks are. */
+export type AdmissionHook = (
+  operation: "CREATE" | "UPDATE",
+  object: KubeObject,
+  oldObject: KubeObject | undefined,
+  namespace: string,
+) => Promise<KubeObject>;
+
+interface ActiveWatch {
+  close(abrupt: boolean): void;
+}
+
+const RESOURCES: Record<string, { kind: string; namespaced: boolean; group: string }> = {
+  pods: { kind: "Pod", namespaced: true, group: "" },
+  services: { kind: "Service", namespaced: true, group: "" },
+  secrets: { kind: "Secret", namespaced: true, group: "" },
+  mutatingwebhookconfigurations: {
+    kind: "MutatingWebhookConfiguration",
+    namespaced: false,
+    group: "admissionregistration.k8s.io",
+  },
+};
+
+const ROUTE =
+  /^\/(?:api\/v1|apis\/admissionregistration\.k8s\.io\/v1)(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?$/;
+
+function status(code: number, reason: string, message: string) {
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    reason,
+    code,
+  };
+}
+
+function json(body: unknown, code = 200): Response {
+  return new Response(JSON.stringify(body), {
+    status: code,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+/**
+ * The fake API server.
+ *
+ * @example
+ * ```ts
+ * import { FakeApiServer } from "./api_server.ts";
+ * const api = await FakeApiServer.start({ namespace: "ci", autoReady: true });
+ * api.store.create("services", "ci", { metadata: { name: "kubedock-dns" }, spec: { clusterIP: "10.43.0.53" } });
+ * await api.stop();
+ * ```
+ */
+export class FakeApiServer {
+  readonly store = new ObjectStore();
+  readonly namespace: string;
+  /** Every request seen, as `METHOD path?query`, for assertions. */
+  readonly requests: string[] = [];
+  admission?: AdmissionHook;
+  #options: Required<Omit<FakeApiServerOptions, "namespace">>;
+  #server?: Deno.HttpServer<Deno.NetAddr>;
+  #port = 0;
+  #watches = new Set<ActiveWatch>();
+  #failures = 0;
+  #failureCode = 500;
+  #timers = new Set<ReturnType<typeof setTimeout>>();
+  #stopped = false;
+
+  private constructor(options: FakeApiServerOptions) {
+    this.namespace = options.namespace ?? "default";
+    this.#options = {
+      port: options.port ?? 0,
+      ipPrefix: options.ipPrefix ?? "127.0.0.",
+      ipFirst: options.ipFirst ?? 10,
+      ipLast: options.ipLast ?? 250,
+      autoReady: options.autoReady ?? true,
+      kubeletDelayMs: options.kubeletDelayMs ?? 5,
+      bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1_000,
+    };
+  }
+
+  /** Starts a server on 127.0.0.1. */
+  static start(options: FakeApiServerOptions = {}): FakeApiServer {
+    const api = new FakeApiServer(options);
+    api.#listen(api.#options.port);
+    return api;
+  }
+
+  /** `http://127.0.0.1:PORT` */
+  get url(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /** Number of open watch streams. */
+  get watchCount(): number {
+    return this.#watches.size;
+  }
+
+  /** A kubeconfig document pointing at this server. */
+  kubeconfig(): string {
+    return toYaml({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "fake", cluster: { server: this.url } }],
+      users: [{ name: "fake", user: { token: "fake-token" } }],
+      contexts: [{ name: "fake", context: { cluster: "fake", user: "fake", namespace: this.namespace } }],
+      "current-context": "fake",
+    });
+  }
+
+  /** Creates a pod as a client would (admission included); "kubelet" starts it afterwards. */
+  async createPod(pod: KubeObject, namespace = this.namespace): Promise<KubeObject> {
+    const admitted = this.admission ? await this.admission("CREATE", pod, undefined, namespace) : pod;
+    const created = this.store.create("pods", namespace, { apiVersion: "v1", kind: "Pod", ...admitted });
+    this.#kubelet(namespace, created.metadata!.name!);
+    return created;
+  }
+
+  /** Sets a pod's Ready condition (as kubelet would after probes). */
+  setReady(name: string, ready: boolean, namespace = this.namespace): KubeObject {
+    const pod = this.store.get("pods", namespace, name);
+    const status = (pod.status ?? {}) as Record<string, unknown>;
+    const conditions = ((status.conditions ?? []) as { type: string }[]).filter((c) => c.type !== "Ready");
+    conditions.push({ type: "Ready", status: ready ? "True" : "False" } as { type: string });
+    return this.store.update("pods", namespace, name, { ...pod, status: { ...status, conditions } });
+  }
+
+  /** Deletes a pod. */
+  deletePod(name: string, namespace = this.namespace): void {
+    this.store.delete("pods", namespace, name);
+  }
+
+  /** Ends every open watch: cleanly (server closes the stream) or abruptly (cut mid-body). */
+  closeWatches(abrupt = false): void {
+    for (const watch of [...this.#watches]) watch.close(abrupt);
+  }
+
+  /** The next `count` API requests fail with `code`. */
+  failRequests(count: number, code = 500): void {
+    this.#failures = count;
+    this.#failureCode = code;
+  }
+
+  /** Stops listening (connections are refused) for `ms`, then listens again on the same port. */
+  async refuseConnections(ms: number): Promise<void> {
+    this.closeWatches(true);
+    await this.#server?.shutdown();
+    this.#server = undefined;
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (!this.#stopped) this.#listen(this.#port);
+    }, ms);
+    this.#timers.add(timer);
+  }
+
+  /** Stops the server for good. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#timers.forEach((t) => clearTimeout(t));
+    this.closeWatches(false);
+    await this.#server?.shutdown();
+    this.#server = undefined;
+  }
+
+  #listen(port: number): void {
+    this.#server = Deno.serve(
+      { hostname: "127.0.0.1", port, onListen: () => {} },
+      (request) => this.#handle(request),
+    );
+    this.#port = this.#server.addr.port;
+  }
+
+  #kubelet(namespace: string, name: string): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      let pod: KubeObject;
+      try {
+        pod = this.store.get("pods", namespace, name);
+      } catch {
+        return; // deleted meanwhile
+      }
+      const status = { ...(pod.status as Record<string, unknown> ?? {}) };
+      if (!status.podIP) {
+        const ip = this.#freeIp();
+        Object.assign(status, { podIP: ip, podIPs: [{ ip }] });
+      }
+      status.phase = "Running";
+      status.conditions = [{ type: "Ready", status: this.#options.autoReady ? "True" : "False" }];
+      this.store.update("pods", namespace, name, { ...pod, status });
+    }, this.#options.kubeletDelayMs);
+    this.#timers.add(timer);
+  }
+
+  #freeIp(): string {
+    const used = new Set(
+      this.store.list("pods", undefined, () => true).items.map((p) =>
+        (p.status as { podIP?: string } | undefined)?.podIP
+      ),
+    );
+    const { ipPrefix, ipFirst, ipLast } = this.#options;
+    for (let i = ipFirst; i <= ipLast; i++) {
+      if (!used.has(`${ipPrefix}${i}`)) return `${ipPrefix}${i}`;
+    }
+    throw new ApiError(500, "InternalError", "fake kubelet: pod IP pool exhausted");
+  }
+
+  async #handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    this.requests.push(`${request.method} ${url.pathname}${url.search}`);
+    const discovery = discoveryDocument(url.pathname, RESOURCES);
+    if (discovery !== undefined) {
+      return discovery === null ? json(status(404, "NotFound", "not found"), 404) : json(discovery);
+    }
+    if (this.#failures > 0) {
+      this.#failures--;
+      return json(status(this.#failureCode, "InternalError", "injected failure"), this.#failureCode);
+    }
+    const route = ROUTE.exec(url.pathname);
+    const resource = route ? RESOURCES[route[2]] : undefined;
+    if (!route || !resource) return json(status(404, "NotFound", "the server could not find the requested resource"), 404);
+    const [, namespace, plural, name] = route;
+    try {
+      return await this.#resource(request, url, plural, namespace, name);
+    } catch (error) {
+      if (error instanceof ApiError) return json(status(error.code, error.reason, error.message), error.code);
+      const message = error instanceof Error ? error.message : String(error);
+      return json(status(400, "BadRequest", message), 400);
+    }
+  }
+
+  async #resource(
+    request: Request,
+    url: URL,
+    plural: string,
+    namespace: string | undefined,
+    name: string | undefined,
+  ): Promise<Response> {
+    const kind = RESOURCES[plural].kind;
+    const group = RESOURCES[plural].group;
+    const apiVersion = group ? `${group}/v1` : "v1";
+    const query = url.searchParams;
+    switch (request.method) {
+      case "GET": {
+        if (name) return json(this.store.get(plural, namespace, name));
+        const selector = parseLabelSelector(query.get("labelSelector"));
+        if (query.get("watch") === "true" || query.get("watch") === "1") {
+          return this.#watch(plural, namespace, selector, query);
+        }
+        const { items, resourceVersion } = this.store.list(plural, namespace, selector);
+        const limit = Number(query.get("limit") ?? 0);
+        const offset = Number(query.get("continue") ?? 0);
+        const page = limit > 0 ? items.slice(offset, offset + limit) : items;
+        const more = limit > 0 && offset + limit < items.length;
+        return json({
+          kind: `${kind}List`,
+          apiVersion,
+          metadata: { resourceVersion, ...(more ? { continue: String(offset + limit) } : {}) },
+          items: page,
+        });
+      }
+      case "POST": {
+        const body = await request.json() as KubeObject;
+        if (plural === "pods") return json(await this.createPod(body, namespace!), 201);
+        return json(this.store.create(plural, namespace, { apiVersion, kind, ...body }), 201);
+      }
+      case "PUT": {
+        const body = await request.json() as KubeObject;
+        return json(await this.#update(plural, namespace, name!, body));
+      }
+      case "PATCH": {
+        const current = this.store.get(plural, namespace, name!);
+        const type = request.headers.get("content-type") ?? "";
+        const patch = await request.json();
+        const patched = type.startsWith("application/json-patch+json")
+          ? jsonPatch.applyPatch(structuredClone(current), patch, true, false).newDocument
+          : mergePatch(current, patch) as KubeObject;
+        delete patched.metadata!.resourceVersion;
+        return json(await this.#update(plural, namespace, name!, patched));
+      }
+      case "DELETE":
+        return json(this.store.delete(plural, namespace, name!));
+      default:
+        return json(status(405, "MethodNotAllowed", request.method), 405);
+    }
+  }
+
+  async #update(plural: string, namespace: string | undefined, name: string, body: KubeObject) {
+    if (plural === "pods" && this.admission) {
+      const old = this.store.get(plural, namespace, name);
+      body = await this.admission("UPDATE", body, old, namespace!);
+    }
+    return this.store.update(plural, namespace, name, body);
+  }
+
+  #watch(
+    plural: string,
+    namespace: string | undefined,
+    selector: ReturnType<typeof parseLabelSelector>,
+    query: URLSearchParams,
+  ): Response {
+    const fromRv = Number(query.get("resourceVersion") || 0);
+    const timeoutSeconds = Number(query.get("timeoutSeconds") || 0);
+    const bookmarks = query.get("allowWatchBookmarks") === "true";
+    const encoder = new TextEncoder();
+    const store = this.store;
+    const watches = this.#watches;
+    const bookmarkMs = this.#options.bookmarkIntervalMs;
+    const kind = RESOURCES[plural].kind;
+    let cleanup = () => {};
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        let open = true;
+        const write = (line: unknown) => {
+          if (open) controller.enqueue(encoder.encode(JSON.stringify(line) + "\n"));
+        };
+        const timers: ReturnType<typeof setTimeout>[] = [];
+        const watch: ActiveWatch = {
+          close(abrupt) {
+            if (!open) return;
+            open = false;
+            cleanup();
+            if (abrupt) controller.error(new Error("watch cut by fault injection"));
+            else controller.close();
+          },
+        };
+        const subscription: WatchSubscription = {
+          resource: plural,
+          namespace,
+          selector,
+          send: (type, object) => write({ type, object }),
+        };
+        let unsubscribe = () => {};
+        cleanup = () => {
+          open = false;
+          unsubscribe();
+          timers.forEach((t) => clearTimeout(t));
+          watches.delete(watch);
+        };
+        try {
+          unsubscribe = store.watch(subscription, fromRv);
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          write({ type: "ERROR", object: status(error.code, error.reason, error.message) });
+          open = false;
+          controller.close();
+          return;
+        }
+        watches.add(watch);
+        if (bookmarks) {
+          const bookmark = () =>
+            write({
+              type: "BOOKMARK",
+              object: { kind, apiVersion: "v1", metadata: { resourceVersion: String(store.resourceVersion) } },
+            });
+          timers.push(setInterval(bookmark, bookmarkMs));
+        }
+        if (timeoutSeconds > 0) timers.push(setTimeout(() => watch.close(false), timeoutSeconds * 1000));
+      },
+      cancel() {
+        cleanup();
+      },
+    });
+    return new Response(body, {
+      headers: { "content-type": "application/json", "transfer-encoding": "chunked" },
+    });
+  }
+}
+
+/** JSON merge patch (RFC 7386); also used for strategic merge patches of the fields we store. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
+  const result: Record<string, unknown> = target && typeof target === "object" && !Array.isArray(target)
+    ? { ...target as Record<string, unknown> }
+    : {};
+  for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
+    if (value === null) delete result[key];
+    else result[key] = mergePatch(result[key], value);
+  }
+  return result;
+}
