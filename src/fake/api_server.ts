@@ -143,15 +143,24 @@ export class FakeApiServer {
       kind: "Config",
       clusters: [{ name: "fake", cluster: { server: this.url } }],
       users: [{ name: "fake", user: { token: "fake-token" } }],
-      contexts: [{ name: "fake", context: { cluster: "fake", user: "fake", namespace: this.namespace } }],
+      contexts: [{
+        name: "fake",
+        context: { cluster: "fake", user: "fake", namespace: this.namespace },
+      }],
       "current-context": "fake",
     });
   }
 
   /** Creates a pod as a client would (admission included); "kubelet" starts it afterwards. */
   async createPod(pod: KubeObject, namespace = this.namespace): Promise<KubeObject> {
-    const admitted = this.admission ? await this.admission("CREATE", pod, undefined, namespace) : pod;
-    const created = this.store.create("pods", namespace, { apiVersion: "v1", kind: "Pod", ...admitted });
+    const admitted = this.admission
+      ? await this.admission("CREATE", pod, undefined, namespace)
+      : pod;
+    const created = this.store.create("pods", namespace, {
+      apiVersion: "v1",
+      kind: "Pod",
+      ...admitted,
+    });
     this.#kubelet(namespace, created.metadata!.name!);
     return created;
   }
@@ -160,9 +169,14 @@ export class FakeApiServer {
   setReady(name: string, ready: boolean, namespace = this.namespace): KubeObject {
     const pod = this.store.get("pods", namespace, name);
     const status = (pod.status ?? {}) as Record<string, unknown>;
-    const conditions = ((status.conditions ?? []) as { type: string }[]).filter((c) => c.type !== "Ready");
+    const conditions = ((status.conditions ?? []) as { type: string }[]).filter((c) =>
+      c.type !== "Ready"
+    );
     conditions.push({ type: "Ready", status: ready ? "True" : "False" } as { type: string });
-    return this.store.update("pods", namespace, name, { ...pod, status: { ...status, conditions } });
+    return this.store.update("pods", namespace, name, {
+      ...pod,
+      status: { ...status, conditions },
+    });
   }
 
   /** Deletes a pod. */
@@ -253,16 +267,23 @@ export class FakeApiServer {
     }
     if (this.#failures > 0) {
       this.#failures--;
-      return json(status(this.#failureCode, "InternalError", "injected failure"), this.#failureCode);
+      return json(
+        status(this.#failureCode, "InternalError", "injected failure"),
+        this.#failureCode,
+      );
     }
     const route = ROUTE.exec(url.pathname);
     const resource = route ? RESOURCES[route[2]] : undefined;
-    if (!route || !resource) return json(status(404, "NotFound", "the server could not find the requested resource"), 404);
+    if (!route || !resource) {
+      return json(status(404, "NotFound", "the server could not find the requested resource"), 404);
+    }
     const [, namespace, plural, name] = route;
     try {
       return await this.#resource(request, url, plural, namespace, name);
     } catch (error) {
-      if (error instanceof ApiError) return json(status(error.code, error.reason, error.message), error.code);
+      if (error instanceof ApiError) {
+        return json(status(error.code, error.reason, error.message), error.code);
+      }
       const message = error instanceof Error ? error.message : String(error);
       return json(status(400, "BadRequest", message), 400);
     }
@@ -390,11 +411,17 @@ export class FakeApiServer {
           const bookmark = () =>
             write({
               type: "BOOKMARK",
-              object: { kind, apiVersion: "v1", metadata: { resourceVersion: String(store.resourceVersion) } },
+              object: {
+                kind,
+                apiVersion: "v1",
+                metadata: { resourceVersion: String(store.resourceVersion) },
+              },
             });
           timers.push(setInterval(bookmark, bookmarkMs));
         }
-        if (timeoutSeconds > 0) timers.push(setTimeout(() => watch.close(false), timeoutSeconds * 1000));
+        if (timeoutSeconds > 0) {
+          timers.push(setTimeout(() => watch.close(false), timeoutSeconds * 1000));
+        }
       },
       cancel() {
         cleanup();
@@ -409,9 +436,10 @@ export class FakeApiServer {
 /** JSON merge patch (RFC 7386); also used for strategic merge patches of the fields we store. */
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
-  const result: Record<string, unknown> = target && typeof target === "object" && !Array.isArray(target)
-    ? { ...target as Record<string, unknown> }
-    : {};
+  const result: Record<string, unknown> =
+    target && typeof target === "object" && !Array.isArray(target)
+      ? { ...target as Record<string, unknown> }
+      : {};
   for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
     if (value === null) delete result[key];
     else result[key] = mergePatch(result[key], value);

@@ -37,7 +37,12 @@ export function discoveryDocument(
   });
   switch (path) {
     case "/version":
-      return { major: "1", minor: "32", gitVersion: "v1.32.0-kubedock-dns-fake", platform: "linux/amd64" };
+      return {
+        major: "1",
+        minor: "32",
+        gitVersion: "v1.32.0-kubedock-dns-fake",
+        platform: "linux/amd64",
+      };
     case "/api":
       return {
         kind: "APIVersions",
@@ -69,7 +74,9 @@ export function discoveryDocument(
       },
     };
   }
-  if (path === "/openapi/v3/api/v1" || path === "/openapi/v3/apis/admissionregistration.k8s.io/v1") {
+  if (
+    path === "/openapi/v3/api/v1" || path === "/openapi/v3/apis/admissionregistration.k8s.io/v1"
+  ) {
     return openApiStub(path.slice("/openapi/v3".length), resources);
   }
   if (path.startsWith("/openapi/")) return null;
@@ -94,9 +101,16 @@ function openApiStub(
       responses: { "200": { description: "OK" } },
       "x-kubernetes-group-version-kind": { group, version: "v1", kind: r.kind },
     };
-    const base = r.namespaced ? `${prefix}/namespaces/{namespace}/${plural}` : `${prefix}/${plural}`;
+    const base = r.namespaced
+      ? `${prefix}/namespaces/{namespace}/${plural}`
+      : `${prefix}/${plural}`;
     paths[base] = { post: operation };
     paths[`${base}/{name}`] = { put: operation, patch: operation };
   }
-  return { openapi: "3.0.0", info: { title: "Kubernetes", version: "v1.32.0" }, paths, components: { schemas: {} } };
+  return {
+    openapi: "3.0.0",
+    info: { title: "Kubernetes", version: "v1.32.0" },
+    paths,
+    components: { schemas: {} },
+  };
 }

@@ -49,7 +49,9 @@ function compileTerm(term: string): (labels: Record<string, string>) => boolean 
   if (m) {
     const [, key, op, list] = m;
     const values = new Set(list.split(",").map((v) => v.trim()));
-    return op === "in" ? (l) => key in l && values.has(l[key]) : (l) => !(key in l && values.has(l[key]));
+    return op === "in"
+      ? (l) => key in l && values.has(l[key])
+      : (l) => !(key in l && values.has(l[key]));
   }
   m = /^(!?)([\w./-]+)$/.exec(term);
   if (m) {

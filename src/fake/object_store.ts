@@ -129,13 +129,22 @@ export class ObjectStore {
   }
 
   /** Replaces an object; a given resourceVersion must be the current one (409 otherwise). */
-  update(resource: string, namespace: string | undefined, name: string, object: KubeObject): KubeObject {
+  update(
+    resource: string,
+    namespace: string | undefined,
+    name: string,
+    object: KubeObject,
+  ): KubeObject {
     const k = key(resource, namespace, name);
     const current = this.#objects.get(k);
     if (!current) throw new ApiError(404, "NotFound", `${resource} "${name}" not found`);
     const wanted = object.metadata?.resourceVersion;
     if (wanted && wanted !== current.metadata!.resourceVersion) {
-      throw new ApiError(409, "Conflict", `the object has been modified; please apply your changes to the latest version`);
+      throw new ApiError(
+        409,
+        "Conflict",
+        `the object has been modified; please apply your changes to the latest version`,
+      );
     }
     const stored: KubeObject = {
       ...clone(object),
@@ -160,10 +169,20 @@ export class ObjectStore {
   /** Subscribes a watch; replays history after `fromRv` first (or the current objects when 0). */
   watch(subscription: WatchSubscription, fromRv: number): () => void {
     if (fromRv > 0 && this.isCompacted(fromRv)) {
-      throw new ApiError(410, "Expired", `too old resource version: ${fromRv} (${this.#compactedThrough})`);
+      throw new ApiError(
+        410,
+        "Expired",
+        `too old resource version: ${fromRv} (${this.#compactedThrough})`,
+      );
     }
     if (fromRv === 0) {
-      for (const object of this.list(subscription.resource, subscription.namespace, subscription.selector).items) {
+      for (
+        const object of this.list(
+          subscription.resource,
+          subscription.namespace,
+          subscription.selector,
+        ).items
+      ) {
         subscription.send("ADDED", object, Number(object.metadata!.resourceVersion));
       }
     } else {

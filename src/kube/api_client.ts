@@ -1,0 +1,79 @@
+/**
+ * Requests to the Kubernetes API over Deno's native `fetch` (which, unlike client-node's undici
+ * under Deno, reports cut streams and refused connections; see FACTS.md).
+ *
+ * @module
+ */
+
+import type { KubeConnection } from "./connection.ts";
+
+/** A non-2xx answer of the API server. */
+export class KubeApiError extends Error {
+  constructor(readonly status: number, readonly body: string, what: string) {
+    super(`${what}: HTTP ${status}: ${body.slice(0, 300)}`);
+  }
+}
+
+/** Options of one request. */
+export interface KubeRequest {
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * A thin API client.
+ *
+ * @example
+ * ```ts
+ * import { KubeApi } from "./api_client.ts";
+ * import { loadConnection } from "./connection.ts";
+ * const api = new KubeApi(await loadConnection({ kubeconfig: "/tmp/kubeconfig" }));
+ * const service = await api.json("GET", `/api/v1/namespaces/${api.namespace}/services/kubedock-dns`);
+ * ```
+ */
+export class KubeApi {
+  readonly #connection: KubeConnection;
+
+  constructor(connection: KubeConnection) {
+    this.#connection = connection;
+  }
+
+  get namespace(): string {
+    return this.#connection.namespace;
+  }
+
+  get server(): string {
+    return this.#connection.server;
+  }
+
+  /** Sends a request; the caller reads (and must consume or cancel) the body. */
+  async request(method: string, path: string, options: KubeRequest = {}): Promise<Response> {
+    const url = new URL(this.#connection.server + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, value);
+    }
+    const headers = new Headers({ accept: "application/json" });
+    const authorization = await this.#connection.authorization();
+    if (authorization) headers.set("authorization", authorization);
+    if (options.body !== undefined) {
+      headers.set("content-type", options.contentType ?? "application/json");
+    }
+    return await fetch(url, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
+      client: this.#connection.httpClient,
+    });
+  }
+
+  /** Sends a request and returns the JSON body; throws {@linkcode KubeApiError} on non-2xx. */
+  async json<T = unknown>(method: string, path: string, options: KubeRequest = {}): Promise<T> {
+    const response = await this.request(method, path, options);
+    const text = await response.text();
+    if (!response.ok) throw new KubeApiError(response.status, text, `${method} ${path}`);
+    return JSON.parse(text) as T;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * How to reach the Kubernetes API: found in the order of DESIGN section 5 (`--kubeconfig`,
+ * `$KUBECONFIG`, in-cluster service account, `~/.kube/config`), with the namespace resolved and
+ * a bearer token re-read as it rotates.
+ *
+ * @module
+ */
+
+import { parseKubeconfig } from "./kubeconfig.ts";
+
+/** Where the in-cluster service account is mounted. */
+export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/** A way to reach the API server. */
+export interface KubeConnection {
+  /** Base URL without a trailing slash. */
+  server: string;
+  namespace: string;
+  /** What the connection was found from, for logs. */
+  source: string;
+  /** The Authorization header value for the next request, if any. */
+  authorization(): Promise<string | undefined>;
+  /** TLS client carrying the cluster CA and client certificate, when needed. */
+  httpClient?: Deno.HttpClient;
+}
+
+/** The inputs of {@linkcode loadConnection}. */
+export interface ConnectionOptions {
+  kubeconfig?: string;
+  namespace?: string;
+}
+
+/** Reads an environment variable only when permitted; an unpermitted one counts as unset. */
+export function permittedEnv(name: string): string | undefined {
+  if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
+    return undefined;
+  }
+  return Deno.env.get(name) || undefined;
+}
+
+/** A token read from a file, re-read at most every `maxAgeMs` (kubelet rotates it). */
+export function rotatingToken(path: string, maxAgeMs = 60_000): () => Promise<string> {
+  let token = "";
+  let readAt = -Infinity;
+  return async () => {
+    if (performance.now() - readAt > maxAgeMs) {
+      token = (await Deno.readTextFile(path)).trim();
+      readAt = performance.now();
+    }
+    return token;
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function inCluster(options: ConnectionOptions): Promise<KubeConnection | undefined> {
+  const host = permittedEnv("KUBERNETES_SERVICE_HOST");
+  const port = permittedEnv("KUBERNETES_SERVICE_PORT") ?? "443";
+  if (!host || !(await exists(`${SERVICE_ACCOUNT_DIR}/token`))) return undefined;
+  const ca = await Deno.readTextFile(`${SERVICE_ACCOUNT_DIR}/ca.crt`);
+  const namespace = options.namespace ??
+    (await Deno.readTextFile(`${SERVICE_ACCOUNT_DIR}/namespace`)).trim();
+  const token = rotatingToken(`${SERVICE_ACCOUNT_DIR}/token`);
+  const hostPart = host.includes(":") ? `[${host}]` : host;
+  return {
+    server: `https://${hostPart}:${port}`,
+    namespace,
+    source: "in-cluster service account",
+    authorization: async () => `Bearer ${await token()}`,
+    httpClient: Deno.createHttpClient({ caCerts: [ca] }),
+  };
+}
+
+async function fromKubeconfig(path: string, options: ConnectionOptions): Promise<KubeConnection> {
+  const text = await Deno.readTextFile(path);
+  const baseDir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
+  const ctx = parseKubeconfig(text, baseDir);
+  const read = async (ref?: { data?: string; file?: string }) =>
+    ref?.data ?? (ref?.file ? await Deno.readTextFile(ref.file) : undefined);
+  const https = ctx.server.startsWith("https:");
+  if (https && ctx.insecureSkipTlsVerify && !ctx.certificateAuthority) {
+    throw new Error(
+      `kubeconfig ${path}: insecure-skip-tls-verify is not supported; give the cluster's certificate-authority`,
+    );
+  }
+  const ca = await read(ctx.certificateAuthority);
+  const cert = await read(ctx.clientCertificate);
+  const key = await read(ctx.clientKey);
+  const token = ctx.tokenFile ? rotatingToken(ctx.tokenFile) : async () => ctx.token;
+  const needsClient = https && (ca !== undefined || cert !== undefined);
+  return {
+    server: ctx.server,
+    namespace: options.namespace ?? ctx.namespace ?? "default",
+    source: `kubeconfig ${path}`,
+    authorization: async () => {
+      const value = await token();
+      return value ? `Bearer ${value}` : undefined;
+    },
+    httpClient: needsClient
+      ? Deno.createHttpClient({
+        caCerts: ca ? [ca] : undefined,
+        ...(cert && key ? { cert, key } : {}),
+      })
+      : undefined,
+  };
+}
+
+/**
+ * Finds the API server: `--kubeconfig`, then `$KUBECONFIG` (its first path), then the in-cluster
+ * service account, then `~/.kube/config`. Throws with a clear message when none is usable.
+ *
+ * @example
+ * ```ts
+ * import { loadConnection } from "./connection.ts";
+ * const connection = await loadConnection({ kubeconfig: "/tmp/fake-kubeconfig.yaml" });
+ * connection.namespace;
+ * ```
+ */
+export async function loadConnection(options: ConnectionOptions): Promise<KubeConnection> {
+  if (options.kubeconfig) return await fromKubeconfig(options.kubeconfig, options);
+  const fromEnv = permittedEnv("KUBECONFIG")?.split(":").find(Boolean);
+  if (fromEnv) return await fromKubeconfig(fromEnv, options);
+  const cluster = await inCluster(options);
+  if (cluster) return cluster;
+  const home = permittedEnv("HOME");
+  if (home && (await exists(`${home}/.kube/config`))) {
+    return await fromKubeconfig(`${home}/.kube/config`, options);
+  }
+  throw new Error(
+    "no Kubernetes API found: give --kubeconfig, set KUBECONFIG, run in a pod, or create ~/.kube/config",
+  );
+}

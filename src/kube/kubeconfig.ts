@@ -1,0 +1,100 @@
+/**
+ * Reading a kubeconfig file's current context: server, namespace, and credentials. Only the
+ * fields this program uses; exec and auth-provider plugins are not supported (they would need
+ * to run programs, which this process is not allowed to do).
+ *
+ * @module
+ */
+
+import { parse as parseYaml } from "yaml";
+
+/** What the current context of a kubeconfig says, file references still unresolved. */
+export interface KubeconfigContext {
+  server: string;
+  namespace?: string;
+  certificateAuthority?: { data?: string; file?: string };
+  clientCertificate?: { data?: string; file?: string };
+  clientKey?: { data?: string; file?: string };
+  token?: string;
+  tokenFile?: string;
+  insecureSkipTlsVerify: boolean;
+}
+
+interface Named<T> {
+  name: string;
+  [key: string]: T | string;
+}
+
+function find<T>(list: unknown, name: string, field: string): T | undefined {
+  if (!Array.isArray(list)) return undefined;
+  const entry = (list as Named<T>[]).find((item) => item?.name === name);
+  return entry?.[field] as T | undefined;
+}
+
+function pathOrData(data: unknown, file: unknown, baseDir: string) {
+  if (typeof data === "string" && data) return { data: atob(data) };
+  if (typeof file === "string" && file) {
+    return { file: file.startsWith("/") ? file : `${baseDir}/${file}` };
+  }
+  return undefined;
+}
+
+/**
+ * Parses kubeconfig YAML and picks its current context. Relative file paths are taken from
+ * `baseDir` (the kubeconfig's folder). Throws an Error with a clear message when the document
+ * has no usable current context.
+ *
+ * @example
+ * ```ts
+ * import { parseKubeconfig } from "./kubeconfig.ts";
+ * const text = `
+ * clusters: [{name: c, cluster: {server: "http://127.0.0.1:6443"}}]
+ * users: [{name: u, user: {token: t0k}}]
+ * contexts: [{name: x, context: {cluster: c, user: u, namespace: ci}}]
+ * current-context: x
+ * `;
+ * parseKubeconfig(text, "/home/me/.kube").namespace; // "ci"
+ * ```
+ */
+export function parseKubeconfig(text: string, baseDir: string): KubeconfigContext {
+  const doc = parseYaml(text) as Record<string, unknown> | null;
+  if (!doc || typeof doc !== "object") throw new Error("kubeconfig is empty or not YAML");
+  const contextName = doc["current-context"];
+  if (typeof contextName !== "string" || !contextName) {
+    throw new Error("kubeconfig has no current-context");
+  }
+  const context = find<Record<string, string>>(doc.contexts, contextName, "context");
+  if (!context) throw new Error(`kubeconfig context ${JSON.stringify(contextName)} not found`);
+  const cluster = find<Record<string, unknown>>(doc.clusters, context.cluster, "cluster");
+  if (!cluster || typeof cluster.server !== "string") {
+    throw new Error(
+      `kubeconfig cluster ${JSON.stringify(context.cluster)} not found or has no server`,
+    );
+  }
+  const user = find<Record<string, unknown>>(doc.users, context.user, "user") ?? {};
+  if (user.exec || user["auth-provider"]) {
+    throw new Error(
+      `kubeconfig user ${
+        JSON.stringify(context.user)
+      } uses an exec/auth-provider plugin, which is not supported: use a token or client certificate`,
+    );
+  }
+  return {
+    server: cluster.server.replace(/\/+$/, ""),
+    namespace: context.namespace || undefined,
+    certificateAuthority: pathOrData(
+      cluster["certificate-authority-data"],
+      cluster["certificate-authority"],
+      baseDir,
+    ),
+    clientCertificate: pathOrData(
+      user["client-certificate-data"],
+      user["client-certificate"],
+      baseDir,
+    ),
+    clientKey: pathOrData(user["client-key-data"], user["client-key"], baseDir),
+    token: typeof user.token === "string" ? user.token : undefined,
+    tokenFile: typeof user.tokenFile === "string" ? user.tokenFile : undefined,
+    insecureSkipTlsVerify: cluster["insecure-skip-tls-verify"] === true,
+  };
+}

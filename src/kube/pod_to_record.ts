@@ -1,0 +1,76 @@
+/**
+ * The pod contract of DESIGN section 1: from a Pod object to what the index needs.
+ *
+ * @module
+ */
+
+import type { V1Pod } from "@kubernetes/client-node";
+import { canonicalIp } from "../index/ip.ts";
+import type { PodRecord } from "../index/pod_record.ts";
+
+/** Which label and annotation prefixes kubedock writes. */
+export interface PodContract {
+  label: string;
+  hostaliasPrefix: string;
+  networkPrefix: string;
+}
+
+/** Annotation values under `prefix`, ordered by their numeric suffix (`/0`, `/1`, ...). */
+export function annotationValues(
+  annotations: Record<string, string> | undefined,
+  prefix: string,
+): { key: string; value: string }[] {
+  return Object.entries(annotations ?? {})
+    .filter(([key]) => key.startsWith(prefix))
+    .map(([key, value]) => ({ key, value, order: Number(key.slice(prefix.length)) }))
+    .sort((a, b) => (a.order - b.order) || (a.key < b.key ? -1 : 1))
+    .map(({ key, value }) => ({ key, value }));
+}
+
+/**
+ * The index record of a pod, or `undefined` when the pod is not indexed: not opted in, no
+ * alias, no network, no IP yet, or finished (Succeeded/Failed pods give their IP back).
+ *
+ * @example
+ * ```ts
+ * import { podToRecord } from "./pod_to_record.ts";
+ * podToRecord({
+ *   metadata: { uid: "u1", name: "db1", labels: { kubedock: "true" }, annotations: { "kubedock.hostalias/0": "db", "kubedock.network/0": "n1" } },
+ *   status: { podIP: "127.0.0.2", conditions: [{ type: "Ready", status: "True" }] },
+ * }, { label: "kubedock", hostaliasPrefix: "kubedock.hostalias/", networkPrefix: "kubedock.network/" });
+ * // { uid: "u1", name: "db1", ips: ["127.0.0.2"], aliases: ["db"], networks: ["n1"], answerable: true }
+ * ```
+ */
+export function podToRecord(pod: V1Pod, contract: PodContract): PodRecord | undefined {
+  const metadata = pod.metadata;
+  if (!metadata?.uid || metadata.labels?.[contract.label] !== "true") return undefined;
+  const phase = pod.status?.phase;
+  if (phase === "Succeeded" || phase === "Failed") return undefined;
+  const distinct = (
+    values: (string | undefined)[],
+  ) => [...new Set(values.filter((v): v is string => !!v))];
+  const aliases = distinct(
+    annotationValues(metadata.annotations, contract.hostaliasPrefix).map((a) =>
+      a.value.trim().toLowerCase()
+    ),
+  );
+  const networks = distinct(
+    annotationValues(metadata.annotations, contract.networkPrefix).map((a) => a.value.trim()),
+  );
+  const ips = distinct(
+    [pod.status?.podIP, ...(pod.status?.podIPs ?? []).map((p) => p.ip)].map((ip) =>
+      ip && canonicalIp(ip)
+    ),
+  );
+  if (aliases.length === 0 || networks.length === 0 || ips.length === 0) return undefined;
+  const ready = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ??
+    false;
+  return {
+    uid: metadata.uid,
+    name: metadata.name ?? metadata.uid,
+    ips,
+    aliases,
+    networks,
+    answerable: ready && !metadata.deletionTimestamp,
+  };
+}
