@@ -93,7 +93,7 @@ async function fromKubeconfig(path: string, options: ConnectionOptions): Promise
   const ca = await read(ctx.certificateAuthority);
   const cert = await read(ctx.clientCertificate);
   const key = await read(ctx.clientKey);
-  const token = ctx.tokenFile ? rotatingToken(ctx.tokenFile) : async () => ctx.token;
+  const token = ctx.tokenFile ? rotatingToken(ctx.tokenFile) : () => Promise.resolve(ctx.token);
   const needsClient = https && (ca !== undefined || cert !== undefined);
   return {
     server: ctx.server,
