@@ -1,0 +1,78 @@
+/** main.ts as a subprocess, started the way an operator would, with explicit permissions. */
+import { freePort, waitForTcp } from "./dnsmasq.ts";
+
+/** Permissions of the program under test: loopback only, its kubeconfig, resolv.conf. */
+export function mainPermissions(kubeconfigPath: string): string[] {
+  return [
+    "--allow-net=127.0.0.0/8,0.0.0.0",
+    `--allow-read=${kubeconfigPath},/etc/resolv.conf`,
+    "--allow-env=KUBECONFIG,KUBERNETES_SERVICE_HOST,KUBERNETES_SERVICE_PORT,LOG_STREAM,LOG_TOKENS",
+  ];
+}
+
+/** A running kubedock-dns process. */
+export interface MainProcess {
+  dns: { hostname: string; port: number };
+  health: { hostname: string; port: number };
+  child: Deno.ChildProcess;
+  /** Everything it wrote to stderr so far. */
+  logs(): string;
+  /** GET on the health port; returns the status code. */
+  healthStatus(path: string): Promise<number>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number>;
+}
+
+/** Starts `main.ts` with `args` plus listen addresses on free loopback ports. */
+export async function startMain(args: string[], permissions: string[]): Promise<MainProcess> {
+  const dns = { hostname: "127.0.0.1", port: freePort() };
+  const health = { hostname: "127.0.0.1", port: freePort() };
+  const child = new Deno.Command("deno", {
+    args: [
+      "run",
+      "--no-prompt",
+      ...permissions,
+      new URL("../../main.ts", import.meta.url).pathname,
+      "--dns-listen",
+      `${dns.hostname}:${dns.port}`,
+      "--health-listen",
+      `${health.hostname}:${health.port}`,
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let logs = "";
+  const decoder = new TextDecoder();
+  const drain = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) logs += decoder.decode(chunk);
+  };
+  const draining = Promise.all([drain(child.stdout), drain(child.stderr)]);
+  try {
+    await waitForTcp(health);
+  } catch (error) {
+    child.kill();
+    await child.status;
+    await draining;
+    throw new Error(`main.ts did not start: ${logs}`, { cause: error });
+  }
+  return {
+    dns,
+    health,
+    child,
+    logs: () => logs,
+    async healthStatus(path) {
+      const response = await fetch(`http://${health.hostname}:${health.port}${path}`);
+      await response.body?.cancel();
+      return response.status;
+    },
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      const { code } = await child.status;
+      await draining;
+      return code;
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * The watch loop against the fake API server, one fault at a time: every point of the issue
+ * (list as one replacement, resume after close or cut, bookmarks, idle streams, 410 both ways,
+ * refused connections, 5xx) shown on the index.
+ */
+import assert from "node:assert/strict";
+import { getLogger } from "@logtape/logtape";
+import { FakeApiServer } from "../src/fake/api_server.ts";
+import { NetworkIndex } from "../src/index/network_index.ts";
+import { KubeApi } from "../src/kube/api_client.ts";
+import type { KubeConnection } from "../src/kube/connection.ts";
+import { podToRecord } from "../src/kube/pod_to_record.ts";
+import { PodWatcher, type PodWatcherOptions } from "../src/kube/pod_watcher.ts";
+import { eventually, kubedockPod } from "./helpers/pods.ts";
+
+const CONTRACT = {
+  label: "kubedock",
+  hostaliasPrefix: "kubedock.hostalias/",
+  networkPrefix: "kubedock.network/",
+};
+
+function connectionTo(api: FakeApiServer): KubeConnection {
+  return {
+    server: api.url,
+    namespace: api.namespace,
+    source: "test",
+    authorization: () => Promise.resolve("Bearer test"),
+  };
+}
+
+async function withWatcher(
+  fake: FakeApiServer,
+  options: Partial<PodWatcherOptions>,
+  body: (index: NetworkIndex, watcher: PodWatcher) => Promise<void>,
+): Promise<void> {
+  const index = new NetworkIndex();
+  const watcher = new PodWatcher({
+    api: new KubeApi(connectionTo(fake)),
+    index,
+    labelSelector: "kubedock=true",
+    toRecord: (pod) => podToRecord(pod, CONTRACT),
+    log: getLogger(["kubedock-dns", "test"]),
+    backoffInitialMs: 50,
+    backoffMaxMs: 400,
+    ...options,
+  });
+  const stop = new AbortController();
+  const running = watcher.run(stop.signal);
+  try {
+    await body(index, watcher);
+  } finally {
+    stop.abort();
+    await running;
+    await fake.stop();
+  }
+}
+
+const hasAlias = (index: NetworkIndex, network: string, alias: string) =>
+  index.addresses([network], alias) !== undefined;
+
+const watchRequests = (fake: FakeApiServer) =>
+  fake.requests.filter((r) => r.includes("watch=true"));
+
+Deno.test("pod watcher", async (t) => {
+  await t.step("lists with a server-side selector, then follows events", async () => {
+    const fake = FakeApiServer.start({ namespace: "ci" });
+    await fake.createPod(kubedockPod("db1", ["db"], ["n1"]));
+    await fake.createPod({ metadata: { name: "plain" }, spec: {} }); // not opted in
+    await eventually(
+      () => fake.store.list("pods", "ci", () => true).items.every((p) => p.status),
+      "kubelet",
+    );
+    await withWatcher(fake, {}, async (index, watcher) => {
+      await eventually(() => index.synced, "first list");
+      assert.equal(index.podCount, 1);
+      assert.ok(fake.requests.some((r) => r.includes("labelSelector=kubedock%3Dtrue")));
+      await fake.createPod(kubedockPod("db2", ["db"], ["n2"]));
+      await eventually(() => hasAlias(index, "n2", "db"), "db2 indexed");
+      fake.setReady("db2", false);
+      await eventually(() => !hasAlias(index, "n2", "db"), "db2 not answerable");
+      assert.deepEqual(
+        index.networksOf(index.get(fake.store.get("pods", "ci", "db2").metadata!.uid!)!.ips[0]),
+        ["n2"],
+      );
+      fake.deletePod("db1");
+      await eventually(() => index.podCount === 1, "db1 removed");
+      assert.equal(watcher.stats.relists, 1);
+    });
+  });
+
+  await t.step("a stream closed by the server resumes from the last resourceVersion", async () => {
+    const fake = FakeApiServer.start({ namespace: "ci" });
+    await withWatcher(fake, {}, async (index, watcher) => {
+      await eventually(() => fake.watchCount === 1, "watching");
+      await fake.createPod(kubedockPod("a", ["a"], ["n1"]));
+      await eventually(() => hasAlias(index, "n1", "a"), "a");
+      const seen = watcher.resourceVersion;
+      fake.closeWatches(false);
+      await eventually(() => watchRequests(fake).length === 2, "rewatch");
+      assert.match(watchRequests(fake)[1], new RegExp(`resourceVersion=${seen}&`));
+      await fake.createPod(kubedockPod("b", ["b"], ["n1"]));
+      await eventually(() => hasAlias(index, "n1", "b"), "b after the resume");
+      assert.equal(watcher.stats.relists, 1, "no relist was needed");
+    });
+  });
+
+  await t.step("a stream cut mid-body resumes and loses nothing", async () => {
+    const fake = FakeApiServer.start({ namespace: "ci" });
+    await withWatcher(fake, {}, async (index, watcher) => {
+      await eventually(() => fake.watchCount === 1, "watching");
+      await fake.createPod(kubedockPod("a", ["a"], ["n1"]));
+      await eventually(() => hasAlias(index, "n1", "a"), "a");
+      fake.closeWatches(true);
+      await fake.createPod(kubedockPod("b", ["b"], ["n1"])); // happens while no watch is open
+      await eventually(() => hasAlias(index, "n1", "b"), "b after the cut");
+      assert.equal(watcher.stats.relists, 1);
+      assert.ok(watcher.stats.errors + watcher.stats.reconnects >= 1);
+    });
+  });
+
+  await t.step("bookmarks move the resourceVersion on", async () => {
+    const fake = FakeApiServer.start({ namespace: "ci", bookmarkIntervalMs: 50 });
+    await withWatcher(fake, {}, async (_index, watcher) => {
+      await eventually(() => fake.watchCount === 1, "watching");
+      fake.store.create("services", "ci", { metadata: { name: "other" } }); // moves the global rv
+      const target = String(fake.store.resourceVersion);
+      await eventually(() => watcher.resourceVersion === target, "bookmark applied");
+      assert.ok((watcher.stats.events.BOOKMARK ?? 0) >= 1);
+    });
+  });
+
+  await t.step("a silent stream is abandoned after the idle time and resumed", async () => {
+    const fake = FakeApiServer.start({ namespace: "ci", bookmarkIntervalMs: 60_000 });
+    await withWatcher(fake, { idleTimeoutMs: 200 }, async (index, watcher) => {
+      await eventually(() => watchRequests(fake).length >= 3, "two idle rewatches");
+      assert.ok(watcher.stats.reconnects >= 2);
+      await fake.createPod(kubedockPod("a", ["a"], ["n1"]));
+      await eventually(() => hasAlias(index, "n1", "a"), "events still flow");
+    });
+  });
+
+  await t.step("410 as an ERROR event relists, and pods gone meanwhile are removed", async () => {
+    const fake = FakeApiServer.start({ namespace: "ci" });
+    await fake.createPod(kubedockPod("old", ["old"], ["n1"]));
+    await withWatcher(fake, {}, async (index, watcher) => {
+      await eventually(() => hasAlias(index, "n1", "old"), "old");
+      await fake.refuseConnections(300); // the watcher is away
+      fake.deletePod("old");
+      await fake.createPod(kubedockPod("new", ["new"], ["n1"]));
+      fake.store.compact();
+      await eventually(() => hasAlias(index, "n1", "new"), "new after relist");
+      assert.equal(
+        hasAlias(index, "n1", "old"),
+        false,
+        "deleted while away: removed by the relist",
+      );
+      assert.equal(index.podCount, 1);
+      assert.equal(watcher.stats.relists, 2);
+    });
+  });
+
+  await t.step("410 as an HTTP status relists too", async () => {
+    const fake = FakeApiServer.start({ namespace: "ci" });
+    await withWatcher(fake, {}, async (_index, watcher) => {
+      await eventually(() => fake.watchCount === 1, "watching");
+      fake.failRequests(1, 410);
+      fake.closeWatches(false);
+      await eventually(() => watcher.stats.relists === 2, "relist");
+    });
+  });
+
+  await t.step("refused connections and 500s back off and recover", async () => {
+    const fake = FakeApiServer.start({ namespace: "ci" });
+    await fake.refuseConnections(600);
+    await withWatcher(fake, {}, async (index, watcher) => {
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(index.synced, false);
+      await eventually(() => index.synced, "list once the server is back");
+      assert.ok(watcher.stats.errors >= 1);
+      const errorsBefore = watcher.stats.errors;
+      fake.failRequests(3, 500);
+      fake.closeWatches(false);
+      await fake.createPod(kubedockPod("a", ["a"], ["n1"]));
+      await eventually(() => hasAlias(index, "n1", "a"), "a after the 500s");
+      assert.equal(watcher.stats.errors - errorsBefore, 3);
+    });
+  });
+});
