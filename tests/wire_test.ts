@@ -27,6 +27,9 @@ Deno.test("wire format", async (t) => {
     assert.equal(query.qclass, 1);
     assert.equal(query.ednsSize, 4096);
     assert.equal(mustParse(encodeQuery("db", "A")).ednsSize, 0);
+    const dotted = encodeQuery("ab", "A");
+    dotted[13] = 46; // the label "a.b"... written as one label "\x2eb"
+    assert.equal(mustParse(dotted).name, "\\.b", "a dot inside a label is escaped");
   });
 
   await t.step("bad packets: drop, NOTIMP or FORMERR", () => {

@@ -7,7 +7,7 @@
 
 import type { NetworkIndex } from "../index/network_index.ts";
 import type { DnsHandler, DnsRequest } from "./handler.ts";
-import { aliasCandidates, type NameRules } from "./names.ts";
+import { type NameRules, withoutSearchSuffix } from "./names.ts";
 import {
   addressBytes,
   type AnswerRecord,
@@ -54,16 +54,24 @@ function aliasAnswers(
   qtype: number,
   networks: readonly string[],
 ): AnswerRecord[] | undefined {
-  for (const candidate of aliasCandidates(name, settings.searchSuffix)) {
-    const found = settings.index.addresses(networks, candidate);
-    if (!found) continue;
-    if (qtype === QTYPE.A) return found.v4.map((ip) => ({ type: QTYPE.A, data: addressBytes(ip) }));
-    if (qtype === QTYPE.AAAA) {
-      return found.v6.map((ip) => ({ type: QTYPE.AAAA, data: addressBytes(ip) }));
-    }
+  const { index, searchSuffix } = settings;
+  let found = index.addresses(networks, name);
+  if (!found) {
+    const stripped = withoutSearchSuffix(name, searchSuffix);
+    if (stripped !== undefined) found = index.addresses(networks, stripped);
+  }
+  if (found) {
+    if (qtype === QTYPE.A) return addressRecords(QTYPE.A, found.v4);
+    if (qtype === QTYPE.AAAA) return addressRecords(QTYPE.AAAA, found.v6);
     return []; // NODATA for other types of a known name
   }
   return undefined;
+}
+
+function addressRecords(type: number, ips: readonly string[]): AnswerRecord[] {
+  const records = new Array<AnswerRecord>(ips.length);
+  for (let i = 0; i < ips.length; i++) records[i] = { type, data: addressBytes(ips[i]) };
+  return records;
 }
 
 function ptrAnswers(

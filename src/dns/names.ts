@@ -24,11 +24,24 @@ export interface NameRules {
  * ```
  */
 export function aliasCandidates(name: string, searchSuffix: string): string[] {
+  const stripped = withoutSearchSuffix(name, searchSuffix);
+  return stripped === undefined ? [name] : [name, stripped];
+}
+
+/**
+ * The name with `.<searchSuffix>` removed, or `undefined` when it does not end so.
+ *
+ * @example
+ * ```ts
+ * import { withoutSearchSuffix } from "./names.ts";
+ * withoutSearchSuffix("db.ci.svc.cluster.local", "ci.svc.cluster.local"); // "db"
+ * ```
+ */
+export function withoutSearchSuffix(name: string, searchSuffix: string): string | undefined {
   const cut = name.length - searchSuffix.length - 1;
-  if (cut > 0 && name.endsWith(searchSuffix) && name[cut] === ".") {
-    return [name, name.slice(0, cut)];
-  }
-  return [name];
+  return cut > 0 && name.endsWith(searchSuffix) && name[cut] === "."
+    ? name.slice(0, cut)
+    : undefined;
 }
 
 /**

@@ -19,6 +19,8 @@ interface AliasEntry {
   pods: Map<string, readonly string[]>;
   v4: string[];
   v6: string[];
+  /** `v4` and `v6` as one answer, rebuilt when the entry changes. */
+  both: AliasAddresses;
   /** Rotation counter for round-robin order. */
   turn: number;
 }
@@ -57,8 +59,8 @@ export class NetworkIndex {
   #sources = new Map<string, Map<string, readonly string[]>>();
   /** ip → union of networks of every pod holding it (cached view of #sources) */
   #sourceNetworks = new Map<string, readonly string[]>();
-  /** network\0alias → answerable pods */
-  #targets = new Map<string, AliasEntry>();
+  /** network → alias → answerable pods (nested: no key strings built per lookup) */
+  #targets = new Map<string, Map<string, AliasEntry>>();
   /** ip → answerable pods holding it */
   #reverse = new Map<string, Map<string, PodRecord>>();
   #listeners = new Map<string, Set<AnswerableListener>>();
@@ -104,7 +106,7 @@ export class NetworkIndex {
     let found: AliasEntry | undefined;
     let merged: { v4: Set<string>; v6: Set<string> } | undefined;
     for (const network of networks) {
-      const entry = this.#targets.get(entryKey(network, alias));
+      const entry = this.#targets.get(network)?.get(alias);
       if (!entry) continue;
       entry.turn++;
       if (!found) {
@@ -119,7 +121,9 @@ export class NetworkIndex {
       for (const ip of rotate(entry.v6, entry.turn)) merged.v6.add(ip);
     }
     if (merged) return { v4: [...merged.v4], v6: [...merged.v6] };
-    return found && { v4: rotate(found.v4, found.turn), v6: rotate(found.v6, found.turn) };
+    if (!found) return undefined;
+    if (found.v4.length < 2 && found.v6.length < 2) return found.both; // nothing to rotate
+    return { v4: rotate(found.v4, found.turn), v6: rotate(found.v6, found.turn) };
   }
 
   /** Aliases of the answerable pods holding `ip` that share a network with `networks`. */
@@ -213,13 +217,19 @@ export class NetworkIndex {
     }
     for (const network of record.networks) {
       for (const alias of record.aliases) {
-        const key = entryKey(network, alias);
-        let entry = this.#targets.get(key);
-        if (!entry) this.#targets.set(key, entry = { pods: new Map(), v4: [], v6: [], turn: 0 });
+        let aliases = this.#targets.get(network);
+        if (!aliases) this.#targets.set(network, aliases = new Map());
+        let entry = aliases.get(alias);
+        if (!entry) {
+          aliases.set(
+            alias,
+            entry = { pods: new Map(), v4: [], v6: [], both: { v4: [], v6: [] }, turn: 0 },
+          );
+        }
         entry.pods.set(record.uid, record.ips);
         refreshEntry(entry);
         if (!old?.answerable || !old.networks.includes(network) || !old.aliases.includes(alias)) {
-          woken.add(key);
+          woken.add(entryKey(network, alias));
         }
       }
     }
@@ -248,11 +258,11 @@ export class NetworkIndex {
     }
     for (const network of record.networks) {
       for (const alias of record.aliases) {
-        const key = entryKey(network, alias);
-        const entry = this.#targets.get(key);
+        const aliases = this.#targets.get(network);
+        const entry = aliases?.get(alias);
         if (!entry?.pods.delete(uid)) continue;
-        if (entry.pods.size === 0) this.#targets.delete(key);
-        else refreshEntry(entry);
+        if (entry.pods.size > 0) refreshEntry(entry);
+        else if (aliases!.delete(alias) && aliases!.size === 0) this.#targets.delete(network);
       }
     }
   }
@@ -282,4 +292,5 @@ function refreshEntry(entry: AliasEntry): void {
   }
   entry.v4 = [...v4];
   entry.v6 = [...v6];
+  entry.both = { v4: entry.v4, v6: entry.v6 };
 }

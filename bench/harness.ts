@@ -1,0 +1,120 @@
+/**
+ * Shared pieces of the benchmark scripts: a fake API seeded with pods, kubedock-dns started as
+ * a subprocess against it, dnsmasq, and dnsperf runs parsed into numbers.
+ *
+ * @module
+ */
+
+import { FakeApiServer } from "../src/fake/api_server.ts";
+import { kubedockPod } from "../tests/helpers/pods.ts";
+import { type Dnsmasq, startDnsmasq } from "../tests/helpers/dnsmasq.ts";
+import { mainPermissions, type MainProcess, startMain } from "../tests/helpers/main_process.ts";
+
+/** What one dnsperf run measured. */
+export interface PerfResult {
+  qps: number;
+  lost: number;
+  completed: number;
+  /** Latencies in ms, sorted, when run verbose. */
+  latenciesMs: number[];
+}
+
+/** Runs dnsperf once. */
+export async function dnsperf(options: {
+  server: { hostname: string; port: number };
+  source?: string;
+  query: string;
+  seconds: number;
+  maxQps?: number;
+  verbose?: boolean;
+}): Promise<PerfResult> {
+  const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-bench-" });
+  await Deno.writeTextFile(`${dir}/queries`, `${options.query}\n`);
+  const args = [
+    "-s",
+    options.server.hostname,
+    "-p",
+    String(options.server.port),
+    "-d",
+    `${dir}/queries`,
+    "-l",
+    String(options.seconds),
+    "-t",
+    "2",
+    ...(options.source ? ["-a", options.source] : []),
+    ...(options.maxQps ? ["-Q", String(options.maxQps)] : []),
+    ...(options.verbose ? ["-v"] : []),
+  ];
+  const { stdout } = await new Deno.Command("dnsperf", { args, stdout: "piped", stderr: "null" })
+    .output();
+  await Deno.remove(dir, { recursive: true });
+  const text = new TextDecoder().decode(stdout);
+  const number = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+  const latenciesMs = options.verbose
+    ? text.split("\n").filter((l) => l.startsWith("> ")).map((l) =>
+      Number(l.split(" ").at(-1)) * 1000
+    )
+      .sort((a, b) => a - b)
+    : [];
+  return {
+    qps: number(/Queries per second:\s+([\d.]+)/),
+    completed: number(/Queries completed:\s+(\d+)/),
+    lost: number(/Queries lost:\s+(\d+)/),
+    latenciesMs,
+  };
+}
+
+/** The `p`-th percentile (0–100) of sorted numbers. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** A complete bench setup: dnsmasq, the fake API with pods, kubedock-dns. */
+export interface BenchSetup {
+  dnsmasq: Dnsmasq;
+  fake: FakeApiServer;
+  main: MainProcess;
+  /** IP of a pod in network n1, to send internal queries from. */
+  podIp: string;
+  /** Stops everything. */
+  stop(): Promise<void>;
+}
+
+/** Starts the bench setup; `extraArgs` go to kubedock-dns. */
+export async function startBench(extraArgs: string[] = []): Promise<BenchSetup> {
+  const dnsmasq = await startDnsmasq({ db: ["127.0.0.2"], "ext.bench.test": ["192.0.2.7"] });
+  const fake = FakeApiServer.start({ namespace: "bench", autoReady: true, kubeletDelayMs: 0 });
+  await fake.createPod(kubedockPod("db1", ["db"], ["n1"]));
+  await fake.createPod(kubedockPod("app1", ["app"], ["n1"]));
+  const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-bench-" });
+  await Deno.writeTextFile(`${dir}/kubeconfig`, fake.kubeconfig());
+  const main = await startMain([
+    "--no-webhook",
+    "--kubeconfig",
+    `${dir}/kubeconfig`,
+    "--upstream",
+    `127.0.0.1:${dnsmasq.address.port}`,
+    "--log-level",
+    "warning",
+    ...extraArgs,
+  ], mainPermissions(`${dir}/kubeconfig`));
+  const deadline = Date.now() + 10_000;
+  while ((await main.healthStatus("/readyz")) !== 200) {
+    if (Date.now() > deadline) throw new Error(`kubedock-dns never ready: ${main.logs()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const podIp = (fake.store.get("pods", "bench", "app1").status as { podIP: string }).podIP;
+  return {
+    dnsmasq,
+    fake,
+    main,
+    podIp,
+    async stop() {
+      await main.stop();
+      await fake.stop();
+      await dnsmasq.stop();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}

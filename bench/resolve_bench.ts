@@ -1,0 +1,61 @@
+/**
+ * CPU cost of the hot path without sockets: parse + handler chain + answer, for an internal
+ * answer and for the non-kubedock fast path up to the forward decision.
+ *
+ * Usage: deno task bench:resolve
+ *
+ * @module
+ */
+
+import { dispatch } from "../src/dns/dispatch.ts";
+import { buildResolver } from "../src/dns/server.ts";
+import { HoldRegistry } from "../src/dns/hold.ts";
+import type { Upstream } from "../src/dns/upstream.ts";
+import { NetworkIndex } from "../src/index/network_index.ts";
+import { encodeQuery } from "../tests/helpers/packet.ts";
+
+const index = new NetworkIndex();
+index.replaceAll([
+  {
+    uid: "1",
+    name: "db1",
+    ips: ["127.0.0.2"],
+    aliases: ["db"],
+    networks: ["n1"],
+    answerable: true,
+  },
+  {
+    uid: "2",
+    name: "app1",
+    ips: ["127.0.0.3"],
+    aliases: ["app"],
+    networks: ["n1"],
+    answerable: true,
+  },
+]);
+const nullUpstream: Upstream = { exchange: () => Promise.resolve(null), close: () => {} };
+const resolve = buildResolver({
+  listen: { hostname: "127.0.0.1", port: 0 },
+  index,
+  upstream: nullUpstream,
+  ttl: 10,
+  searchSuffix: "ci.svc.cluster.local",
+  internalDomains: [],
+  waitTimeoutMs: 1000,
+  maxPending: 10,
+}, new HoldRegistry(10));
+const stats = { dropped: 0, rejected: 0 };
+const internalQuery = encodeQuery("db", "A");
+const searchQuery = encodeQuery("db.ci.svc.cluster.local", "A", 1, 1232);
+
+Deno.bench("internal answer (db A from a pod)", { group: "resolve", baseline: true }, () => {
+  dispatch(internalQuery.slice(), "127.0.0.3", "udp", resolve, stats);
+});
+
+Deno.bench("internal answer through the search suffix, EDNS", { group: "resolve" }, () => {
+  dispatch(searchQuery.slice(), "127.0.0.3", "udp", resolve, stats);
+});
+
+Deno.bench("non-kubedock source up to the forward decision", { group: "resolve" }, () => {
+  dispatch(internalQuery.slice(), "127.0.0.99", "udp", resolve, stats);
+});
