@@ -1,6 +1,6 @@
 /**
- * kubedock-dns: wiring only. Parses flags, then runs the pod watcher, the DNS server, the health
- * port (and, from the webhook issue on, the admission webhook) until SIGINT/SIGTERM.
+ * kubedock-dns: wiring only. Parses flags, then runs the pod watcher, the DNS server, the
+ * admission webhook and the health port until SIGINT/SIGTERM.
  *
  * @module
  */
@@ -16,6 +16,7 @@ import { loadConnection } from "./src/kube/connection.ts";
 import { podToRecord } from "./src/kube/pod_to_record.ts";
 import { PodWatcher } from "./src/kube/pod_watcher.ts";
 import { startHealthServer } from "./src/observability/health_server.ts";
+import { type RunningWebhook, startWebhook } from "./src/webhook/run_webhook.ts";
 import { configureLogging, logger } from "./src/observability/log.ts";
 
 /** Prints one line naming the problem and exits non-zero. */
@@ -36,7 +37,6 @@ async function defaultUpstream(): Promise<HostPort> {
 async function main(config: Config): Promise<void> {
   configureLogging(config.logLevel, config.logFormat);
   const log = logger("main");
-  if (config.webhook) die("the admission webhook is not built yet: start with --no-webhook");
   const upstreamAddress = config.upstream ?? await defaultUpstream();
   const connection = await loadConnection(config).catch((e) => die(e.message));
   const api = new KubeApi(connection);
@@ -66,9 +66,13 @@ async function main(config: Config): Promise<void> {
     toRecord: (pod) => podToRecord(pod, contract),
     log: logger("kube"),
   });
+  const webhook: RunningWebhook | undefined = config.webhook
+    ? startWebhook(config, api)
+    : undefined;
+  const ready = () => index.synced && (webhook?.ready() ?? true);
   const health = (() => {
     try {
-      return startHealthServer(config.healthListen, () => index.synced);
+      return startHealthServer(config.healthListen, ready);
     } catch (e) {
       die(`--health-listen ${formatHostPort(config.healthListen)}: ${(e as Error).message}`);
     }
@@ -93,7 +97,7 @@ async function main(config: Config): Promise<void> {
   });
   log.info("stopping");
   stop.abort();
-  await Promise.all([watching, dns.close(), health.shutdown()]);
+  await Promise.all([watching, dns.close(), health.shutdown(), webhook?.stop()]);
   upstream.close();
   Deno.exit(0);
 }

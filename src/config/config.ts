@@ -32,6 +32,8 @@ export interface Config {
   tlsKey?: string;
   tlsSecret?: string;
   webhookConfig?: string;
+  /** How often `--tls-cert`/`--tls-key` are re-read for changes. */
+  tlsReloadIntervalMs: number;
   dnsService: string;
   clientNdots: number;
   clientTimeout: number;
@@ -60,6 +62,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   internalDomains: [],
   webhook: true,
   webhookListen: { hostname: "0.0.0.0", port: 8443 },
+  tlsReloadIntervalMs: 10_000,
   dnsService: "kubedock-dns",
   clientNdots: 5,
   clientTimeout: 30,
@@ -85,7 +88,7 @@ function address(key: "dnsListen" | "upstream" | "webhookListen" | "healthListen
   };
 }
 
-function duration(key: "upstreamTimeoutMs" | "waitTimeoutMs"): Setter {
+function duration(key: "upstreamTimeoutMs" | "waitTimeoutMs" | "tlsReloadIntervalMs"): Setter {
   return (config, value, flag) => {
     const ms = parseDuration(value);
     config[key] = ms !== undefined && ms > 0
@@ -152,6 +155,7 @@ const VALUE_FLAGS: Record<string, Setter> = {
   "tls-key": text("tlsKey"),
   "tls-secret": text("tlsSecret"),
   "webhook-config": text("webhookConfig"),
+  "tls-reload-interval": duration("tlsReloadIntervalMs"),
   "dns-service": text("dnsService"),
   "client-ndots": integer("clientNdots", 0, 15),
   "client-timeout": integer("clientTimeout", 1, 30),

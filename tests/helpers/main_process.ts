@@ -1,11 +1,11 @@
 /** main.ts as a subprocess, started the way an operator would, with explicit permissions. */
 import { freePort, waitForTcp } from "./dnsmasq.ts";
 
-/** Permissions of the program under test: loopback only, its kubeconfig, resolv.conf. */
-export function mainPermissions(kubeconfigPath: string): string[] {
+/** Permissions of the program under test: loopback only, its kubeconfig (and other files), resolv.conf. */
+export function mainPermissions(kubeconfigPath: string, ...readable: string[]): string[] {
   return [
     "--allow-net=127.0.0.0/8,0.0.0.0",
-    `--allow-read=${kubeconfigPath},/etc/resolv.conf`,
+    `--allow-read=${[kubeconfigPath, ...readable, "/etc/resolv.conf"].join(",")}`,
     "--allow-env=KUBECONFIG,KUBERNETES_SERVICE_HOST,KUBERNETES_SERVICE_PORT,LOG_STREAM,LOG_TOKENS",
   ];
 }

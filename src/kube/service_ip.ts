@@ -1,0 +1,57 @@
+/**
+ * Finding a Service's ClusterIP, retried until it exists (the webhook's nameserver).
+ *
+ * @module
+ */
+
+import type { Logger } from "@logtape/logtape";
+import type { KubeApi } from "./api_client.ts";
+
+/**
+ * Resolves to the ClusterIP of Service `name` in the API's namespace, retrying every `retryMs`
+ * (logging each failure) until it is found or `signal` aborts (then resolves `undefined`).
+ *
+ * @example
+ * ```ts
+ * import { getLogger } from "@logtape/logtape";
+ * import { KubeApi } from "./api_client.ts";
+ * import { loadConnection } from "./connection.ts";
+ * import { waitForClusterIp } from "./service_ip.ts";
+ * const api = new KubeApi(await loadConnection({}));
+ * const ip = await waitForClusterIp(api, "kubedock-dns", AbortSignal.timeout(60_000), getLogger(["x"]));
+ * ```
+ */
+export async function waitForClusterIp(
+  api: KubeApi,
+  name: string,
+  signal: AbortSignal,
+  log: Logger,
+  retryMs = 2_000,
+): Promise<string | undefined> {
+  while (!signal.aborted) {
+    try {
+      const service = await api.json<{ spec?: { clusterIP?: string } }>(
+        "GET",
+        `/api/v1/namespaces/${api.namespace}/services/${name}`,
+        { signal },
+      );
+      const ip = service.spec?.clusterIP;
+      if (ip && ip !== "None") return ip;
+      log.warn("Service {service} has no ClusterIP; retrying", { service: name });
+    } catch (error) {
+      if (signal.aborted) break;
+      log.warn("Service {service} not readable yet ({error}); retrying", {
+        service: name,
+        error: (error as Error).message,
+      });
+    }
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, retryMs);
+      signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      }, { once: true });
+    });
+  }
+  return undefined;
+}

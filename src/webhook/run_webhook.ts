@@ -1,0 +1,147 @@
+/**
+ * The webhook part of the program: certificates (files, reloaded; or bootstrapped into a
+ * Secret), the DNS Service's ClusterIP (retried until found), and the HTTPS server. Ready once
+ * all three are in place.
+ *
+ * @module
+ */
+
+import type { Config } from "../config/config.ts";
+import type { KubeApi } from "../kube/api_client.ts";
+import { waitForClusterIp } from "../kube/service_ip.ts";
+import { logger } from "../observability/log.ts";
+import { bootstrapTls } from "./bootstrap.ts";
+import type { ReviewResult, ReviewSettings } from "./review.ts";
+import { pollTlsFiles, type TlsMaterial, webhookHandler, WebhookServer } from "./server.ts";
+
+/** A running webhook. */
+export interface RunningWebhook {
+  /** TLS loaded, server listening, DNS Service IP known. */
+  ready(): boolean;
+  /** The bound address, once listening. */
+  address(): { hostname: string; port: number } | undefined;
+  stop(): Promise<void>;
+}
+
+async function retry<T>(
+  what: string,
+  signal: AbortSignal,
+  attempt: () => Promise<T>,
+): Promise<T | undefined> {
+  const log = logger("webhook");
+  for (let failures = 0; !signal.aborted; failures++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const delayMs = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
+      log.warn("{what} failed ({error}); retrying in {delayMs} ms", {
+        what,
+        error: (error as Error).message,
+        delayMs,
+      });
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        signal.addEventListener("abort", () => (clearTimeout(timer), resolve(undefined)), {
+          once: true,
+        });
+      });
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Starts the webhook in the background: it becomes ready when it can decide.
+ *
+ * @example
+ * ```ts
+ * import { parseConfig } from "../config/config.ts";
+ * import { KubeApi } from "../kube/api_client.ts";
+ * import { loadConnection } from "../kube/connection.ts";
+ * import { startWebhook } from "./run_webhook.ts";
+ * const config = parseConfig(["--tls-secret", "kubedock-dns-tls", "--webhook-config", "kubedock-dns"]);
+ * const webhook = startWebhook(config, new KubeApi(await loadConnection(config)));
+ * await webhook.stop();
+ * ```
+ */
+export function startWebhook(
+  config: Config,
+  api: KubeApi,
+  onReview?: (result: ReviewResult, elapsedMs: number) => void,
+): RunningWebhook {
+  const log = logger("webhook");
+  const stop = new AbortController();
+  let dnsServiceIp: string | undefined;
+  let server: WebhookServer | undefined;
+  let stopPolling = () => {};
+  const settings = (): ReviewSettings | undefined =>
+    dnsServiceIp === undefined ? undefined : {
+      label: config.label,
+      hostaliasPrefix: config.hostaliasPrefix,
+      networkPrefix: config.networkPrefix,
+      clusterDomain: config.clusterDomain,
+      namespace: api.namespace,
+      dnsServiceIp,
+      ndots: config.clientNdots,
+      timeout: config.clientTimeout,
+      attempts: config.clientAttempts,
+    };
+  const handler = webhookHandler(settings, log, onReview);
+
+  const loadTls = async (): Promise<TlsMaterial> => {
+    if (config.tlsCert && config.tlsKey) {
+      return {
+        cert: await Deno.readTextFile(config.tlsCert),
+        key: await Deno.readTextFile(config.tlsKey),
+      };
+    }
+    return await bootstrapTls({
+      api,
+      secretName: config.tlsSecret!,
+      webhookConfigName: config.webhookConfig!,
+      serviceName: config.dnsService,
+      clusterDomain: config.clusterDomain,
+      log,
+    });
+  };
+
+  const starting = (async () => {
+    const [tls, ip] = await Promise.all([
+      retry("loading the webhook certificate", stop.signal, loadTls),
+      waitForClusterIp(api, config.dnsService, stop.signal, log),
+    ]);
+    if (!tls || stop.signal.aborted) return;
+    dnsServiceIp = ip;
+    server = WebhookServer.start(config.webhookListen, handler, tls);
+    log.info("webhook listening on {port}; pods get nameserver {ip}", {
+      port: server.address.port,
+      ip,
+    });
+    if (config.tlsCert && config.tlsKey) {
+      stopPolling = pollTlsFiles(
+        config.tlsCert,
+        config.tlsKey,
+        config.tlsReloadIntervalMs,
+        async (next) => {
+          await server!.reload(next);
+          log.info("webhook certificate reloaded from {file}", { file: config.tlsCert });
+        },
+        (error) => log.warn("webhook certificate not reloaded: {error}", { error: error.message }),
+        tls,
+      );
+    }
+  })().catch((error) =>
+    log.error("webhook failed to start: {error}", { error: (error as Error).message })
+  );
+
+  return {
+    ready: () => server !== undefined && dnsServiceIp !== undefined,
+    address: () => server?.address,
+    async stop() {
+      stop.abort();
+      stopPolling();
+      await starting;
+      await server?.stop();
+    },
+  };
+}
