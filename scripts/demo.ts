@@ -75,7 +75,9 @@ const child = new Deno.Command("deno", {
   stderr: "inherit",
 }).spawn();
 
+let stopping = false;
 async function stopAll(code: number): Promise<never> {
+  stopping = true;
   try {
     child.kill("SIGTERM");
   } catch { /* gone */ }
@@ -90,6 +92,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, () => stopAll(0));
 }
 child.status.then((status) => {
+  if (stopping) return;
   console.error(`kubedock-dns exited (${status.code})`);
   stopAll(1);
 });
