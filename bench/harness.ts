@@ -99,11 +99,7 @@ export async function startBench(extraArgs: string[] = []): Promise<BenchSetup> 
     "warning",
     ...extraArgs,
   ], mainPermissions(`${dir}/kubeconfig`));
-  const deadline = Date.now() + 10_000;
-  while ((await main.healthStatus("/readyz")) !== 200) {
-    if (Date.now() > deadline) throw new Error(`kubedock-dns never ready: ${main.logs()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await main.waitReady();
   const podIp = (fake.store.get("pods", "bench", "app1").status as { podIP: string }).podIP;
   return {
     dnsmasq,

@@ -38,11 +38,7 @@ const main = await startMain([
 ], mainPermissions(api.kubeconfig, `${api.dir}/tls.crt`, `${api.dir}/tls.key`));
 const client = Deno.createHttpClient({ caCerts: [certs.ca.cert] });
 try {
-  const deadline = Date.now() + 15_000;
-  while ((await main.healthStatus("/readyz")) !== 200) {
-    if (Date.now() > deadline) throw new Error(`never ready: ${main.logs()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await main.waitReady();
   const body = (i: number) =>
     JSON.stringify({
       apiVersion: "admission.k8s.io/v1",

@@ -14,10 +14,9 @@ import { FakeApiServer } from "../src/fake/api_server.ts";
 import { mutatingAdmission } from "../src/fake/admission.ts";
 import { ServiceProxy } from "../src/fake/service_proxy.ts";
 import { firstNameserver } from "../src/config/resolv_conf.ts";
-import { kubedockPod } from "../tests/helpers/pods.ts";
-import { webhookConfiguration } from "../tests/helpers/webhook_setup.ts";
-import { freePort } from "../tests/helpers/dnsmasq.ts";
-import { inNamespace } from "./manifests.ts";
+import { freePort } from "../src/fake/free_port.ts";
+import { kubedockPod } from "../src/fake/kubedock_pod.ts";
+import { webhookConfiguration } from "../src/fake/webhook_configuration.ts";
 
 const NAMESPACE = "kubedock";
 const portArg = Deno.args.indexOf("--dns-port");
@@ -34,7 +33,7 @@ fake.store.create("services", NAMESPACE, {
 fake.store.create(
   "mutatingwebhookconfigurations",
   undefined,
-  inNamespace([webhookConfiguration()], NAMESPACE)[0],
+  webhookConfiguration(NAMESPACE),
 );
 const webhookPort = freePort();
 proxy.register(`kubedock-dns.${NAMESPACE}.svc:443`, { hostname: "127.0.0.1", port: webhookPort });

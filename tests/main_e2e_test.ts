@@ -48,11 +48,7 @@ Deno.test("main.ts end to end with the fake API server", async (t) => {
     await t.step("/readyz is 503 until the first list, then 200", async () => {
       assert.equal(await main.healthStatus("/healthz"), 200);
       assert.equal(await main.healthStatus("/readyz"), 503);
-      const ready = Date.now() + 8_000;
-      while ((await main.healthStatus("/readyz")) !== 200) {
-        assert.ok(Date.now() < ready, `never ready: ${main.logs()}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await main.waitReady(8_000);
     });
 
     const ips: Record<string, string> = {};

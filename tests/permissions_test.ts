@@ -69,12 +69,7 @@ Deno.test("the program works with exactly the production permission set", async 
       15_000,
     );
     const fake: FakeApiServer = api.fake;
-    let ready = 0;
-    await eventually(
-      () => (main.healthStatus("/readyz").then((s) => ready = s), ready === 200),
-      "ready",
-      15_000,
-    );
+    await main.waitReady();
     const db = await fake.createPod(kubedockPod("db1", ["db"], ["n1"]));
     assert.equal((db.spec as { dnsPolicy?: string }).dnsPolicy, "None", "the webhook answered");
     await fake.createPod(kubedockPod("app1", ["app"], ["n1"]));

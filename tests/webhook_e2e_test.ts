@@ -7,7 +7,7 @@ import { stringify } from "yaml";
 import { generateWebhookCertificates, serviceDnsNames } from "../src/webhook/certificates.ts";
 import { freePort } from "./helpers/dnsmasq.ts";
 import { Kubectl } from "./helpers/kubectl.ts";
-import { mainPermissions, type MainProcess, startMain } from "./helpers/main_process.ts";
+import { mainPermissions, startMain } from "./helpers/main_process.ts";
 import { eventually, kubedockPod } from "./helpers/pods.ts";
 import {
   DNS_SERVICE_IP,
@@ -17,14 +17,6 @@ import {
 } from "./helpers/webhook_setup.ts";
 
 type Json = Record<string, unknown>;
-
-async function waitReady(main: MainProcess): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while ((await main.healthStatus("/readyz")) !== 200) {
-    if (Date.now() > deadline) throw new Error(`never ready:\n${main.logs()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function webhookArgs(kubeconfig: string, port: number, extra: string[]): string[] {
   return [
@@ -58,7 +50,7 @@ Deno.test("webhook end to end with kubectl", async (t) => {
   const kubectl = await Kubectl.create(api.fake.kubeconfig());
   const stored = (name: string) => api.fake.store.get("pods", "ci", name) as Json & { spec: Json };
   try {
-    await waitReady(main);
+    await main.waitReady();
 
     await t.step("an opted-in pod is stored pointing at the DNS Service's ClusterIP", async () => {
       const r = await kubectl.run(
@@ -161,7 +153,7 @@ Deno.test("certificate bootstrap: two replicas started together agree", async ()
     )
   ));
   try {
-    await Promise.all(mains.map(waitReady));
+    await Promise.all(mains.map((m) => m.waitReady()));
     const secrets = api.fake.store.list("secrets", "ci", () => true).items;
     assert.equal(secrets.length, 1, "one Secret");
     const ca = (secrets[0].data as Json)["ca.crt"];
@@ -212,7 +204,7 @@ Deno.test("a rotated certificate file is picked up without restart", async () =>
     mainPermissions(api.kubeconfig, cert, key),
   );
   try {
-    await waitReady(main);
+    await main.waitReady();
     assert.equal(
       ((await api.fake.createPod(kubedockPod("before", ["db"], ["n1"]))).spec as Json).dnsPolicy,
       "None",

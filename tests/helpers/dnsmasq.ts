@@ -1,25 +1,12 @@
 /** A real dnsmasq on a loopback port, as the upstream DNS server of the tests. */
+import { freePort } from "../../src/fake/free_port.ts";
+
+export { freePort };
 
 /** A running dnsmasq. */
 export interface Dnsmasq {
   address: { hostname: string; port: number };
   stop(): Promise<void>;
-}
-
-/** Finds a free port for UDP and TCP on 127.0.0.1. */
-export function freePort(): number {
-  for (;;) {
-    const udp = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
-    const port = (udp.addr as Deno.NetAddr).port;
-    try {
-      Deno.listen({ hostname: "127.0.0.1", port }).close();
-      return port;
-    } catch {
-      continue;
-    } finally {
-      udp.close();
-    }
-  }
 }
 
 /** A TXT record too large for a 512-byte UDP answer: five 200-byte strings. */

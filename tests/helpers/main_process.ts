@@ -19,6 +19,8 @@ export interface MainProcess {
   logs(): string;
   /** GET on the health port; returns the status code. */
   healthStatus(path: string): Promise<number>;
+  /** Waits until `/readyz` answers 200 (throws with the logs after `timeoutMs`). */
+  waitReady(timeoutMs?: number): Promise<void>;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number>;
 }
@@ -56,15 +58,23 @@ export async function startMain(args: string[], permissions: string[]): Promise<
     await draining;
     throw new Error(`main.ts did not start: ${logs}`, { cause: error });
   }
+  const healthStatus = async (path: string) => {
+    const response = await fetch(`http://${health.hostname}:${health.port}${path}`);
+    await response.body?.cancel();
+    return response.status;
+  };
   return {
     dns,
     health,
     child,
     logs: () => logs,
-    async healthStatus(path) {
-      const response = await fetch(`http://${health.hostname}:${health.port}${path}`);
-      await response.body?.cancel();
-      return response.status;
+    healthStatus,
+    async waitReady(timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while ((await healthStatus("/readyz")) !== 200) {
+        if (Date.now() > deadline) throw new Error(`kubedock-dns never became ready:\n${logs}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
     async stop() {
       try {

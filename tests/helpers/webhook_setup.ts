@@ -2,38 +2,13 @@
 import { FakeApiServer } from "../../src/fake/api_server.ts";
 import { mutatingAdmission } from "../../src/fake/admission.ts";
 import { ServiceProxy } from "../../src/fake/service_proxy.ts";
+import { webhookConfiguration as webhookConfigurationIn } from "../../src/fake/webhook_configuration.ts";
+
+/** The webhook configuration for namespace `ci`. */
+export const webhookConfiguration = (caBundle?: string) => webhookConfigurationIn("ci", caBundle);
 
 export const DNS_SERVICE_IP = "10.43.0.53";
 export const WEBHOOK_AUTHORITY = "kubedock-dns.ci.svc:443";
-
-/** The MutatingWebhookConfiguration as the manifests will ship it. */
-export function webhookConfiguration(caBundle?: string) {
-  return {
-    apiVersion: "admissionregistration.k8s.io/v1",
-    kind: "MutatingWebhookConfiguration",
-    metadata: { name: "kubedock-dns" },
-    webhooks: [{
-      name: "pods.kubedock-dns.io",
-      admissionReviewVersions: ["v1"],
-      clientConfig: {
-        service: { name: "kubedock-dns", namespace: "ci", port: 443, path: "/mutate/pods" },
-        ...(caBundle ? { caBundle } : {}),
-      },
-      rules: [{
-        operations: ["CREATE", "UPDATE"],
-        apiGroups: [""],
-        apiVersions: ["v1"],
-        resources: ["pods"],
-      }],
-      objectSelector: { matchLabels: { kubedock: "true" } },
-      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ci" } },
-      failurePolicy: "Fail",
-      sideEffects: "None",
-      timeoutSeconds: 5,
-      reinvocationPolicy: "Never",
-    }],
-  };
-}
 
 /** A fake API server in namespace `ci` with the DNS Service, the webhook registered, and a proxy. */
 export async function startKubeApiserver(caBundle?: string) {
