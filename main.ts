@@ -1,6 +1,6 @@
 /**
  * kubedock-dns: wiring only. Parses flags, then runs the pod watcher, the DNS server, the
- * admission webhook and the health port until SIGINT/SIGTERM.
+ * admission webhook and the health port until SIGINT/SIGTERM, then shuts down gracefully.
  *
  * @module
  */
@@ -8,6 +8,8 @@
 import { type Config, ConfigError, parseConfig } from "./src/config/config.ts";
 import { formatHostPort, type HostPort, parseHostPort } from "./src/config/host_port.ts";
 import { firstNameserver } from "./src/config/resolv_conf.ts";
+import type { QueryObserver } from "./src/dns/dispatch.ts";
+import { HoldRegistry } from "./src/dns/hold.ts";
 import { startDnsServer } from "./src/dns/server.ts";
 import { DnsUpstream } from "./src/dns/upstream.ts";
 import { NetworkIndex } from "./src/index/network_index.ts";
@@ -15,14 +17,29 @@ import { KubeApi } from "./src/kube/api_client.ts";
 import { loadConnection } from "./src/kube/connection.ts";
 import { podToRecord } from "./src/kube/pod_to_record.ts";
 import { PodWatcher } from "./src/kube/pod_watcher.ts";
-import { startHealthServer } from "./src/observability/health_server.ts";
-import { type RunningWebhook, startWebhook } from "./src/webhook/run_webhook.ts";
+import { networksSnapshot } from "./src/observability/debug_networks.ts";
+import { type HealthRoutes, startHealthServer } from "./src/observability/health_server.ts";
 import { configureLogging, logger } from "./src/observability/log.ts";
+import { PROMETHEUS_CONTENT_TYPE } from "./src/observability/metrics.ts";
+import { ProgramMetrics, qtypeName, rcodeName } from "./src/observability/program_metrics.ts";
+import { type RunningWebhook, startWebhook } from "./src/webhook/run_webhook.ts";
+
+/** The version reported by `kubedock_dns_build_info`. */
+export const VERSION = "0.1.0";
 
 /** Prints one line naming the problem and exits non-zero. */
 function die(message: string): never {
   console.error(`kubedock-dns: ${message}`);
   Deno.exit(2);
+}
+
+/** Runs `start`, or dies with one line naming `flag` when it throws (e.g. address in use). */
+function orDie<T>(flag: string, address: HostPort, start: () => T): T {
+  try {
+    return start();
+  } catch (error) {
+    die(`--${flag} ${formatHostPort(address)}: ${(error as Error).message}`);
+  }
 }
 
 async function defaultUpstream(): Promise<HostPort> {
@@ -34,6 +51,29 @@ async function defaultUpstream(): Promise<HostPort> {
     die("--upstream not given and /etc/resolv.conf names no nameserver");
 }
 
+/** The per-query observer: metrics, and one debug line per query when asked for. */
+function queryObserver(
+  config: Config,
+  index: NetworkIndex,
+  metrics?: ProgramMetrics,
+): QueryObserver | undefined {
+  const log = logger("dns");
+  const debug = config.logLevel === "debug";
+  if (!debug) return metrics?.observeQuery;
+  return (request, reply) => {
+    metrics?.observeQuery(request, reply);
+    log.debug("{source} {name} {qtype} via {path}: {rcode} in {micros} µs", {
+      source: request.source,
+      networks: index.networksOf(request.source),
+      name: request.query.name,
+      qtype: qtypeName(request.query.qtype),
+      path: request.path ?? "forwarded",
+      rcode: rcodeName(reply),
+      micros: Math.round((performance.now() - request.receivedAt) * 1000),
+    });
+  };
+}
+
 async function main(config: Config): Promise<void> {
   configureLogging(config.logLevel, config.logFormat);
   const log = logger("main");
@@ -42,41 +82,57 @@ async function main(config: Config): Promise<void> {
   const api = new KubeApi(connection);
   const index = new NetworkIndex();
   const upstream = new DnsUpstream(upstreamAddress, config.upstreamTimeoutMs);
-  const dns = (() => {
-    try {
-      return startDnsServer({
-        listen: config.dnsListen,
-        index,
-        upstream,
-        ttl: config.ttl,
-        searchSuffix: `${connection.namespace}.svc.${config.clusterDomain}`,
-        internalDomains: config.internalDomains,
-        waitTimeoutMs: config.waitTimeoutMs,
-        maxPending: config.maxPending,
-      });
-    } catch (e) {
-      die(`--dns-listen ${formatHostPort(config.dnsListen)}: ${(e as Error).message}`);
-    }
-  })();
-  const contract = config;
   const watcher = new PodWatcher({
     api,
     index,
     labelSelector: `${config.label}=true`,
-    toRecord: (pod) => podToRecord(pod, contract),
+    toRecord: (pod) => podToRecord(pod, config),
     log: logger("kube"),
   });
-  const webhook: RunningWebhook | undefined = config.webhook
-    ? startWebhook(config, api)
+  const holds = new HoldRegistry(config.maxPending);
+  const dispatchStats = { dropped: 0, rejected: 0 };
+  const metrics = config.metrics
+    ? new ProgramMetrics({
+      index,
+      holds,
+      dispatch: dispatchStats,
+      upstream: upstream.stats,
+      watcher: watcher.stats,
+      version: VERSION,
+    })
     : undefined;
-  const ready = () => index.synced && (webhook?.ready() ?? true);
-  const health = (() => {
-    try {
-      return startHealthServer(config.healthListen, ready);
-    } catch (e) {
-      die(`--health-listen ${formatHostPort(config.healthListen)}: ${(e as Error).message}`);
-    }
-  })();
+  const dns = orDie("dns-listen", config.dnsListen, () =>
+    startDnsServer({
+      listen: config.dnsListen,
+      index,
+      upstream,
+      ttl: config.ttl,
+      searchSuffix: `${connection.namespace}.svc.${config.clusterDomain}`,
+      internalDomains: config.internalDomains,
+      waitTimeoutMs: config.waitTimeoutMs,
+      maxPending: config.maxPending,
+      observe: queryObserver(config, index, metrics),
+      holds,
+      stats: dispatchStats,
+    }));
+  const webhook: RunningWebhook | undefined = config.webhook
+    ? startWebhook(config, api, metrics?.observeReview)
+    : undefined;
+  let stopping = false;
+  const ready = () => !stopping && index.synced && (webhook?.ready() ?? true);
+  const routes: HealthRoutes = {};
+  if (metrics) {
+    routes["/metrics"] = () =>
+      new Response(metrics.render(), { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } });
+  }
+  if (config.debugEndpoints) {
+    routes["/debug/networks"] = () => Response.json(networksSnapshot(index));
+  }
+  const health = orDie(
+    "health-listen",
+    config.healthListen,
+    () => startHealthServer(config.healthListen, ready, routes),
+  );
   log.info(
     "serving DNS on {dns} (upstream {upstream}), health on {health}, namespace {namespace} via {source}",
     {
@@ -95,10 +151,21 @@ async function main(config: Config): Promise<void> {
       Deno.addSignalListener(signal, () => resolve());
     }
   });
-  log.info("stopping");
-  stop.abort();
-  await Promise.all([watching, dns.close(), health.shutdown(), webhook?.stop()]);
-  upstream.close();
+  stopping = true; // /readyz is 503 from now on
+  log.info("stopping: draining DNS and webhook (at most {timeoutMs} ms)", {
+    timeoutMs: config.shutdownTimeoutMs,
+  });
+  const drained = (async () => {
+    stop.abort();
+    await Promise.all([watching, webhook?.stop(), dns.drain(config.shutdownTimeoutMs)]);
+    await health.shutdown();
+    upstream.close();
+  })();
+  const timedOut = await Promise.race([
+    drained.then(() => false),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(true), config.shutdownTimeoutMs)),
+  ]);
+  log.info(timedOut ? "stopped: shutdown timeout reached" : "stopped");
   Deno.exit(0);
 }
 

@@ -41,6 +41,12 @@ export interface Config {
   healthListen: HostPort;
   logLevel: LogLevel;
   logFormat: "json" | "text";
+  /** On SIGTERM, everything is finished or cut off within this. */
+  shutdownTimeoutMs: number;
+  /** Serve `GET /debug/networks` on the health port. */
+  debugEndpoints: boolean;
+  /** Count queries and serve `/metrics`. */
+  metrics: boolean;
 }
 
 /** A bad command line; `message` is the one line to print. */
@@ -70,6 +76,9 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   healthListen: { hostname: "0.0.0.0", port: 8080 },
   logLevel: "info",
   logFormat: "json",
+  shutdownTimeoutMs: 10_000,
+  debugEndpoints: false,
+  metrics: true,
 });
 
 type Setter = (config: Config, value: string, flag: string) => void;
@@ -88,7 +97,9 @@ function address(key: "dnsListen" | "upstream" | "webhookListen" | "healthListen
   };
 }
 
-function duration(key: "upstreamTimeoutMs" | "waitTimeoutMs" | "tlsReloadIntervalMs"): Setter {
+function duration(
+  key: "upstreamTimeoutMs" | "waitTimeoutMs" | "tlsReloadIntervalMs" | "shutdownTimeoutMs",
+): Setter {
   return (config, value, flag) => {
     const ms = parseDuration(value);
     config[key] = ms !== undefined && ms > 0
@@ -156,6 +167,7 @@ const VALUE_FLAGS: Record<string, Setter> = {
   "tls-secret": text("tlsSecret"),
   "webhook-config": text("webhookConfig"),
   "tls-reload-interval": duration("tlsReloadIntervalMs"),
+  "shutdown-timeout": duration("shutdownTimeoutMs"),
   "dns-service": text("dnsService"),
   "client-ndots": integer("clientNdots", 0, 15),
   "client-timeout": integer("clientTimeout", 1, 30),
@@ -173,6 +185,8 @@ const VALUE_FLAGS: Record<string, Setter> = {
 
 const SWITCH_FLAGS: Record<string, (config: Config) => void> = {
   "no-webhook": (c) => (c.webhook = false),
+  "debug-endpoints": (c) => (c.debugEndpoints = true),
+  "no-metrics": (c) => (c.metrics = false),
 };
 
 /**

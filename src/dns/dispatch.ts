@@ -6,8 +6,11 @@
  */
 
 import { canonicalIp } from "../index/ip.ts";
-import type { DnsReply, DnsResolver } from "./handler.ts";
+import type { DnsReply, DnsRequest, DnsResolver } from "./handler.ts";
 import { parseQuery, type Transport } from "./wire.ts";
+
+/** Told of every answered query, once its reply is known (metrics, debug logs). */
+export type QueryObserver = (request: DnsRequest, reply: DnsReply) => void;
 
 /** Counts of messages refused before the chain. */
 export interface DispatchStats {
@@ -32,6 +35,7 @@ export function dispatch(
   transport: Transport,
   resolve: DnsResolver,
   stats: DispatchStats,
+  observe?: QueryObserver,
 ): DnsReply | Promise<DnsReply> {
   const parsed = parseQuery(message);
   if (parsed.kind === "drop") {
@@ -43,5 +47,20 @@ export function dispatch(
     return parsed.response;
   }
   const source = sourceIp.includes(":") ? canonicalIp(sourceIp) ?? sourceIp : sourceIp;
-  return resolve({ query: parsed.query, source, transport, receivedAt: performance.now() });
+  const request: DnsRequest = {
+    query: parsed.query,
+    source,
+    transport,
+    receivedAt: performance.now(),
+  };
+  const reply = resolve(request);
+  if (!observe) return reply;
+  if (reply instanceof Promise) {
+    return reply.then((bytes) => {
+      observe(request, bytes);
+      return bytes;
+    });
+  }
+  observe(request, reply);
+  return reply;
 }

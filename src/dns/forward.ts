@@ -46,5 +46,8 @@ export async function relay(upstream: Upstream, request: DnsRequest): Promise<Ui
  * ```
  */
 export function forwardHandler(upstream: Upstream): DnsHandler {
-  return (request) => relay(upstream, request);
+  return (request) => {
+    request.path = "forwarded";
+    return relay(upstream, request);
+  };
 }

@@ -15,6 +15,8 @@ export interface DnsRequest {
   transport: Transport;
   /** `performance.now()` when the query arrived. */
   receivedAt: number;
+  /** How it was answered, set by the handler that answered (for metrics and debug logs). */
+  path?: "internal" | "held" | "forwarded";
 }
 
 /** The bytes to send back, or `null` to send nothing. */

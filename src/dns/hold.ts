@@ -29,6 +29,7 @@ export interface HoldSettings extends InternalAnswerSettings {
 export class HoldRegistry {
   readonly #max: number;
   readonly #release = new Set<() => void>();
+  #closed = false;
   /** Totals of how held queries ended. */
   readonly outcomes: Record<HoldOutcome, number> = {
     answered: 0,
@@ -47,9 +48,20 @@ export class HoldRegistry {
     return this.#release.size;
   }
 
+  /** True once {@linkcode close} was called: nothing new is held. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Ends every held query at once: answered from the index if possible, else SERVFAIL. */
   releaseAll(): void {
     [...this.#release].forEach((release) => release());
+  }
+
+  /** Releases every held query and holds no new ones (shutdown). */
+  close(): void {
+    this.#closed = true;
+    this.releaseAll();
   }
 
   /** @internal */
@@ -89,6 +101,7 @@ function internalCandidates(settings: HoldSettings, request: DnsRequest): string
 export function holdHandler(settings: HoldSettings, registry: HoldRegistry): DnsHandler {
   return (request) => {
     const { index } = settings;
+    if (registry.closed) return undefined; // shutting down: forward instead of holding
     if (index.synced && index.networksOf(request.source).length === 0) return undefined;
     const candidates = internalCandidates(settings, request);
     if (candidates.length === 0) return undefined;
@@ -113,6 +126,7 @@ function hold(
     const finish = (reply: Uint8Array, outcome: HoldOutcome) => {
       if (done) return;
       done = true;
+      request.path = outcome === "upstream" ? "forwarded" : "held";
       clearTimeout(timer);
       unsubscribe();
       registry.delete(release, outcome);
@@ -140,6 +154,7 @@ function hold(
 
     if (!registry.tryAdd(release)) {
       registry.outcomes.overflow++;
+      request.path = "held";
       resolve(serverFailure(request));
       return;
     }

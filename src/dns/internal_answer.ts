@@ -100,6 +100,9 @@ function ptrAnswers(
 export function internalAnswerHandler(settings: InternalAnswerSettings): DnsHandler {
   return (request) => {
     const networks = settings.index.networksOf(request.source);
-    return networks.length === 0 ? undefined : answerFromIndex(settings, request, networks);
+    if (networks.length === 0) return undefined;
+    const answer = answerFromIndex(settings, request, networks);
+    if (answer) request.path = "internal";
+    return answer;
   };
 }

@@ -7,7 +7,7 @@
 import type { HostPort } from "../config/host_port.ts";
 import type { NetworkIndex } from "../index/network_index.ts";
 import { chain, type DnsResolver } from "./handler.ts";
-import type { DispatchStats } from "./dispatch.ts";
+import type { DispatchStats, QueryObserver } from "./dispatch.ts";
 import { forwardHandler } from "./forward.ts";
 import { holdHandler, HoldRegistry } from "./hold.ts";
 import { internalAnswerHandler } from "./internal_answer.ts";
@@ -28,6 +28,11 @@ export interface DnsServerOptions {
   maxPending: number;
   /** Idle TCP connections are closed after this long (default 10 s). */
   tcpIdleTimeoutMs?: number;
+  /** Told of every answered query (metrics, debug logs). */
+  observe?: QueryObserver;
+  /** Counters of held queries and bad packets, when the caller wants to read them. */
+  holds?: HoldRegistry;
+  stats?: DispatchStats;
 }
 
 /** A running DNS server. */
@@ -37,6 +42,14 @@ export interface DnsServer {
   holds: HoldRegistry;
   stats: DispatchStats;
   resolve: DnsResolver;
+  /** Replies still being worked out (forwarded or held). */
+  readonly inFlight: number;
+  /**
+   * Graceful stop: no new TCP connections, held queries released (answered from the index or
+   * SERVFAIL), UDP keeps answering until the queries in flight are done (at most `timeoutMs`),
+   * then everything closes.
+   */
+  drain(timeoutMs: number): Promise<void>;
   /** Closes both sockets and waits for the loops to end; held queries are released first. */
   close(): Promise<void>;
 }
@@ -79,9 +92,19 @@ export function buildResolver(options: DnsServerOptions, holds: HoldRegistry): D
  * ```
  */
 export function startDnsServer(options: DnsServerOptions): DnsServer {
-  const holds = new HoldRegistry(options.maxPending);
-  const stats: DispatchStats = { dropped: 0, rejected: 0 };
-  const resolve = buildResolver(options, holds);
+  const holds = options.holds ?? new HoldRegistry(options.maxPending);
+  const stats: DispatchStats = options.stats ?? { dropped: 0, rejected: 0 };
+  const chainResolve = buildResolver(options, holds);
+  let inFlight = 0;
+  let settled: (() => void) | undefined;
+  const resolve: DnsResolver = (request) => {
+    const reply = chainResolve(request);
+    if (!(reply instanceof Promise)) return reply;
+    inFlight++;
+    return reply.finally(() => {
+      if (--inFlight === 0) settled?.();
+    });
+  };
   const udp = Deno.listenDatagram({ ...options.listen, transport: "udp" });
   const port = (udp.addr as Deno.NetAddr).port;
   let tcp: Deno.Listener;
@@ -91,22 +114,40 @@ export function startDnsServer(options: DnsServerOptions): DnsServer {
     udp.close();
     throw error;
   }
-  const udpDone = serveUdp(udp, resolve, stats);
+  const udpDone = serveUdp(udp, resolve, stats, options.observe);
   const tcpServer: TcpServer = serveTcp(tcp, resolve, stats, {
     idleTimeoutMs: options.tcpIdleTimeoutMs ?? 10_000,
+    observe: options.observe,
   });
+  const close = async () => {
+    holds.close();
+    try {
+      udp.close();
+    } catch { /* closed */ }
+    await tcpServer.close();
+    await Promise.all([udpDone, tcpServer.finished]);
+  };
   return {
     address: { hostname: options.listen.hostname, port },
     holds,
     stats,
     resolve,
-    async close() {
-      holds.releaseAll();
-      try {
-        udp.close();
-      } catch { /* closed */ }
-      tcpServer.close();
-      await Promise.all([udpDone, tcpServer.finished]);
+    get inFlight() {
+      return inFlight;
     },
+    async drain(timeoutMs) {
+      tcpServer.stopAccepting();
+      holds.close();
+      if (inFlight > 0) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          new Promise<void>((done) => settled = done),
+          new Promise<void>((done) => timer = setTimeout(done, timeoutMs)),
+        ]);
+        clearTimeout(timer);
+      }
+      await close();
+    },
+    close,
   };
 }

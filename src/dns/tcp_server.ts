@@ -6,13 +6,14 @@
  */
 
 import type { DnsResolver } from "./handler.ts";
-import { dispatch, type DispatchStats } from "./dispatch.ts";
+import { dispatch, type DispatchStats, type QueryObserver } from "./dispatch.ts";
 import { frame, FrameReader, writeAll } from "./tcp_framing.ts";
 
 /** Options of the TCP server. */
 export interface TcpServerOptions {
   /** A connection with no query for this long is closed. */
   idleTimeoutMs: number;
+  observe?: QueryObserver;
 }
 
 /** A running TCP DNS server. */
@@ -23,8 +24,8 @@ export interface TcpServer {
   readonly connections: number;
   /** Stops accepting; open connections finish their in-flight queries, then close. */
   stopAccepting(): void;
-  /** Closes everything at once. */
-  close(): void;
+  /** Closes every connection once the replies being written are out. */
+  close(): Promise<void>;
 }
 
 /**
@@ -45,8 +46,8 @@ export function serveTcp(
   stats: DispatchStats,
   options: TcpServerOptions,
 ): TcpServer {
-  const open = new Set<Deno.Conn>();
-  let accepting = true;
+  /** open connection → the replies it is still writing */
+  const open = new Map<Deno.Conn, () => Promise<void>>();
   const closeListener = () => {
     try {
       listener.close();
@@ -56,8 +57,13 @@ export function serveTcp(
     const handlers: Promise<void>[] = [];
     try {
       for await (const conn of listener) {
-        open.add(conn);
-        const handled = serveConnection(conn, resolve, stats, options, () => accepting)
+        const handled = serveConnection(
+          conn,
+          resolve,
+          stats,
+          options,
+          (writes) => open.set(conn, writes),
+        )
           .finally(() => open.delete(conn));
         handlers.push(handled);
         if (handlers.length > 1024) handlers.splice(0, handlers.length - 1024);
@@ -71,17 +77,16 @@ export function serveTcp(
       return open.size;
     },
     stopAccepting() {
-      accepting = false;
       closeListener();
     },
-    close() {
-      accepting = false;
+    async close() {
       closeListener();
-      for (const conn of open) {
+      await Promise.all([...open].map(async ([conn, writes]) => {
+        await writes();
         try {
           conn.close();
         } catch { /* closed */ }
-      }
+      }));
     },
   };
 }
@@ -91,12 +96,11 @@ async function serveConnection(
   resolve: DnsResolver,
   stats: DispatchStats,
   options: TcpServerOptions,
-  accepting: () => boolean,
+  register: (writes: () => Promise<void>) => void,
 ): Promise<void> {
   const source = (conn.remoteAddr as Deno.NetAddr).hostname;
   const reader = new FrameReader(conn);
   let writing = Promise.resolve();
-  let inFlight = 0;
   let idle: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
   const close = () => {
@@ -117,24 +121,22 @@ async function serveConnection(
     }
   };
   const pending = new Set<Promise<void>>();
+  register(() => writing.catch(() => {}));
   armIdle();
   try {
     for (;;) {
       const message = await reader.next();
       if (message === null) break;
       armIdle();
-      const reply = dispatch(message, source, "tcp", resolve, stats);
+      const reply = dispatch(message, source, "tcp", resolve, stats, options.observe);
       if (reply instanceof Promise) {
-        inFlight++;
         const done = reply.then(send, () => {}).finally(() => {
-          inFlight--;
           pending.delete(done);
         });
         pending.add(done);
       } else {
         send(reply);
       }
-      if (!accepting() && inFlight === 0) break;
     }
   } catch { /* reset, EOF inside a message, or closed by the idle timer */ }
   await Promise.allSettled([...pending]);

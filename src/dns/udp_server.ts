@@ -6,7 +6,7 @@
  */
 
 import type { DnsReply, DnsResolver } from "./handler.ts";
-import { dispatch, type DispatchStats } from "./dispatch.ts";
+import { dispatch, type DispatchStats, type QueryObserver } from "./dispatch.ts";
 
 /**
  * Serves DNS over an already-listening datagram socket until it is closed.
@@ -24,6 +24,7 @@ export async function serveUdp(
   conn: Deno.DatagramConn,
   resolve: DnsResolver,
   stats: DispatchStats,
+  observe?: QueryObserver,
 ): Promise<void> {
   const buffer = new Uint8Array(65535);
   const ignore = () => {};
@@ -41,7 +42,7 @@ export async function serveUdp(
     const client = addr as Deno.NetAddr;
     let reply: DnsReply | Promise<DnsReply>;
     try {
-      reply = dispatch(data.slice(), client.hostname, "udp", resolve, stats);
+      reply = dispatch(data.slice(), client.hostname, "udp", resolve, stats, observe);
     } catch {
       stats.dropped++;
       continue;
