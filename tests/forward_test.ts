@@ -10,31 +10,7 @@ import { DnsUpstream } from "../src/dns/upstream.ts";
 import { setId } from "../src/dns/wire.ts";
 import { decode, encodeQuery, packet } from "./helpers/packet.ts";
 import { RawUdpClient } from "./helpers/udp_client.ts";
-
-type Script = (query: Uint8Array, count: number) => Uint8Array[];
-
-/** A UDP upstream that answers each query with what `script` returns. */
-function scriptedUpstream(script: Script) {
-  const conn = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
-  const seen: Uint8Array[] = [];
-  const loop = (async () => {
-    try {
-      for (;;) {
-        const [data, from] = await conn.receive();
-        seen.push(data.slice());
-        for (const reply of script(data.slice(), seen.length)) await conn.send(reply, from);
-      }
-    } catch { /* closed */ }
-  })();
-  return {
-    address: { hostname: "127.0.0.1", port: (conn.addr as Deno.NetAddr).port },
-    seen,
-    async close() {
-      conn.close();
-      await loop;
-    },
-  };
-}
+import { scriptedUpstream } from "./helpers/scripted_upstream.ts";
 
 /** A rich negative answer: NXDOMAIN, AD and CD bits, an SOA and an EDNS cookie. */
 function richAnswer(query: Uint8Array): Uint8Array {

@@ -94,16 +94,12 @@ export function buildResolver(options: DnsServerOptions, holds: HoldRegistry): D
 export function startDnsServer(options: DnsServerOptions): DnsServer {
   const holds = options.holds ?? new HoldRegistry(options.maxPending);
   const stats: DispatchStats = options.stats ?? { dropped: 0, rejected: 0 };
-  const chainResolve = buildResolver(options, holds);
-  let inFlight = 0;
-  let settled: (() => void) | undefined;
-  const resolve: DnsResolver = (request) => {
-    const reply = chainResolve(request);
-    if (!(reply instanceof Promise)) return reply;
-    inFlight++;
-    return reply.finally(() => {
-      if (--inFlight === 0) settled?.();
-    });
+  const resolve = buildResolver(options, holds);
+  /** replies being worked out or sent: the drain waits for them */
+  const inFlight = new Set<Promise<unknown>>();
+  const track = (reply: Promise<unknown>) => {
+    inFlight.add(reply);
+    reply.finally(() => inFlight.delete(reply));
   };
   const udp = Deno.listenDatagram({ ...options.listen, transport: "udp" });
   const port = (udp.addr as Deno.NetAddr).port;
@@ -114,10 +110,11 @@ export function startDnsServer(options: DnsServerOptions): DnsServer {
     udp.close();
     throw error;
   }
-  const udpDone = serveUdp(udp, resolve, stats, options.observe);
+  const udpDone = serveUdp(udp, resolve, stats, options.observe, track);
   const tcpServer: TcpServer = serveTcp(tcp, resolve, stats, {
     idleTimeoutMs: options.tcpIdleTimeoutMs ?? 10_000,
     observe: options.observe,
+    track,
   });
   const close = async () => {
     holds.close();
@@ -133,19 +130,17 @@ export function startDnsServer(options: DnsServerOptions): DnsServer {
     stats,
     resolve,
     get inFlight() {
-      return inFlight;
+      return inFlight.size;
     },
     async drain(timeoutMs) {
       tcpServer.stopAccepting();
       holds.close();
-      if (inFlight > 0) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([
-          new Promise<void>((done) => settled = done),
-          new Promise<void>((done) => timer = setTimeout(done, timeoutMs)),
-        ]);
-        clearTimeout(timer);
-      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise<void>((done) => timer = setTimeout(done, timeoutMs)),
+      ]);
+      clearTimeout(timer);
       await close();
     },
     close,

@@ -14,6 +14,8 @@ export interface TcpServerOptions {
   /** A connection with no query for this long is closed. */
   idleTimeoutMs: number;
   observe?: QueryObserver;
+  /** Told of every reply still being worked out (the graceful drain waits for them). */
+  track?: (reply: Promise<unknown>) => void;
 }
 
 /** A running TCP DNS server. */
@@ -134,6 +136,7 @@ async function serveConnection(
           pending.delete(done);
         });
         pending.add(done);
+        options.track?.(done);
       } else {
         send(reply);
       }

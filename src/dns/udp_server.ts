@@ -25,6 +25,7 @@ export async function serveUdp(
   resolve: DnsResolver,
   stats: DispatchStats,
   observe?: QueryObserver,
+  track?: (reply: Promise<unknown>) => void,
 ): Promise<void> {
   const buffer = new Uint8Array(65535);
   const ignore = () => {};
@@ -48,7 +49,8 @@ export async function serveUdp(
       continue;
     }
     if (reply instanceof Promise) {
-      reply.then((bytes) => bytes && conn.send(bytes, client).catch(ignore), ignore);
+      const sent = reply.then((bytes) => bytes && conn.send(bytes, client).catch(ignore), ignore);
+      track?.(sent);
     } else if (reply) {
       conn.send(reply, client).catch(ignore);
     }

@@ -165,6 +165,11 @@ export class FakeApiServer {
     return created;
   }
 
+  /** Replaces a pod as a client would (admission UPDATE included). */
+  async updatePod(pod: KubeObject, namespace = this.namespace): Promise<KubeObject> {
+    return await this.#update("pods", namespace, pod.metadata!.name!, pod);
+  }
+
   /** Sets a pod's Ready condition (as kubelet would after probes). */
   setReady(name: string, ready: boolean, namespace = this.namespace): KubeObject {
     const pod = this.store.get("pods", namespace, name);
