@@ -39,6 +39,15 @@ try {
   const directInternal = await run(dm, "db A");
   const directForwarded = await run(dm, "ext.bench.test A");
   const ceiling = await run({ hostname: "127.0.0.1", port: barePort }, "db A");
+  // metrics cost: the same internal load against a replica started with --no-metrics, alternated
+  const noMetrics = await setup.startAnother(["--no-metrics"]);
+  const withMetricsQps: number[] = [internal.qps];
+  const withoutMetricsQps: number[] = [];
+  for (let round = 0; round < 2; round++) {
+    withoutMetricsQps.push((await run(noMetrics.dns, "db A")).qps);
+    if (round === 0) withMetricsQps.push((await run(kd, "db A")).qps);
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
   const latency = (server: typeof kd, query: string) =>
     run(server, query, { maxQps: 10_000, verbose: true });
@@ -65,6 +74,11 @@ try {
     `  a/d = ${fmt(internal.qps / ceiling.qps, 2)}   d/c = ${
       fmt(ceiling.qps / directInternal.qps, 2)
     }`,
+  );
+  console.log(
+    `\nmetrics on vs off (internal, mean of ${withMetricsQps.length} and ${withoutMetricsQps.length} runs): ` +
+      `${fmt(mean(withMetricsQps))} vs ${fmt(mean(withoutMetricsQps))} queries/s, ` +
+      `ratio ${fmt(mean(withMetricsQps) / mean(withoutMetricsQps), 3)} (target >= 0.95)`,
   );
   console.log("\nlatency at 10,000 queries/s (ms)");
   for (

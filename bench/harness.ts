@@ -77,6 +77,8 @@ export interface BenchSetup {
   main: MainProcess;
   /** IP of a pod in network n1, to send internal queries from. */
   podIp: string;
+  /** Starts one more kubedock-dns against the same API server and upstream (stopped by `stop`). */
+  startAnother(extraArgs: string[]): Promise<MainProcess>;
   /** Stops everything. */
   stop(): Promise<void>;
 }
@@ -89,24 +91,35 @@ export async function startBench(extraArgs: string[] = []): Promise<BenchSetup> 
   await fake.createPod(kubedockPod("app1", ["app"], ["n1"]));
   const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-bench-" });
   await Deno.writeTextFile(`${dir}/kubeconfig`, fake.kubeconfig());
-  const main = await startMain([
-    "--no-webhook",
-    "--kubeconfig",
-    `${dir}/kubeconfig`,
-    "--upstream",
-    `127.0.0.1:${dnsmasq.address.port}`,
-    "--log-level",
-    "warning",
-    ...extraArgs,
-  ], mainPermissions(`${dir}/kubeconfig`));
-  await main.waitReady();
+  const others: MainProcess[] = [];
+  const start = async (args: string[]) => {
+    const process = await startMain([
+      "--no-webhook",
+      "--kubeconfig",
+      `${dir}/kubeconfig`,
+      "--upstream",
+      `127.0.0.1:${dnsmasq.address.port}`,
+      "--log-level",
+      "warning",
+      ...args,
+    ], mainPermissions(`${dir}/kubeconfig`));
+    await process.waitReady();
+    return process;
+  };
+  const main = await start(extraArgs);
   const podIp = (fake.store.get("pods", "bench", "app1").status as { podIP: string }).podIP;
   return {
     dnsmasq,
     fake,
     main,
     podIp,
+    async startAnother(args) {
+      const other = await start(args);
+      others.push(other);
+      return other;
+    },
     async stop() {
+      for (const other of others) await other.stop();
       await main.stop();
       await fake.stop();
       await dnsmasq.stop();

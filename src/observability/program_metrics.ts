@@ -1,7 +1,8 @@
 /**
  * The program's metrics: DNS queries by type, path and rcode with latency per path, upstream
  * trouble, held queries, the index, the watch loop, admission reviews, build info. Counters that
- * other parts already keep are read at scrape time; only queries and reviews are counted here.
+ * other parts already keep are read at scrape time; only queries and reviews are counted here,
+ * queries in typed arrays so that counting one allocates nothing.
  *
  * @module
  */
@@ -24,21 +25,27 @@ export interface MetricSources {
   version: string;
 }
 
-const QTYPE_NAMES: Record<number, string> = {
-  1: "A",
-  2: "NS",
-  5: "CNAME",
-  6: "SOA",
-  12: "PTR",
-  15: "MX",
-  16: "TXT",
-  28: "AAAA",
-  33: "SRV",
-  64: "SVCB",
-  65: "HTTPS",
-  255: "ANY",
-};
+const QTYPES: [number, string][] = [
+  [1, "A"],
+  [2, "NS"],
+  [5, "CNAME"],
+  [6, "SOA"],
+  [12, "PTR"],
+  [15, "MX"],
+  [16, "TXT"],
+  [28, "AAAA"],
+  [33, "SRV"],
+  [64, "SVCB"],
+  [65, "HTTPS"],
+  [255, "ANY"],
+];
+/** qtype number → slot in the counters; unknown types share the last slot, "other". */
+const QTYPE_SLOTS = new Map(QTYPES.map(([qtype], slot) => [qtype, slot]));
+const QTYPE_SLOT_NAMES = [...QTYPES.map(([, name]) => name), "other"];
 const RCODE_NAMES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"];
+/** rcode slots: the six names, then "other", then "none" (nothing was sent). */
+const RCODE_SLOT_NAMES = [...RCODE_NAMES, "other", "none"];
+const PATHS = ["internal", "held", "forwarded"] as const;
 const LATENCY_BUCKETS = [
   0.0001,
   0.00025,
@@ -57,15 +64,94 @@ const LATENCY_BUCKETS = [
   30,
 ];
 
-/** Names of a query type with bounded cardinality. */
+/**
+ * The name of a query type, with bounded cardinality.
+ *
+ * @example
+ * ```ts
+ * import { qtypeName } from "./program_metrics.ts";
+ * qtypeName(28); // "AAAA"
+ * qtypeName(99); // "other"
+ * ```
+ */
 export function qtypeName(qtype: number): string {
-  return QTYPE_NAMES[qtype] ?? "other";
+  return QTYPE_SLOT_NAMES[QTYPE_SLOTS.get(qtype) ?? QTYPE_SLOT_NAMES.length - 1];
 }
 
-/** The rcode of a reply as text (`none` when nothing was sent). */
+/** The rcode slot of a reply. */
+function rcodeSlot(reply: Uint8Array | null): number {
+  if (!reply) return RCODE_SLOT_NAMES.length - 1;
+  const code = reply[3] & 0x0f;
+  return code < RCODE_NAMES.length ? code : RCODE_NAMES.length;
+}
+
+/**
+ * The rcode of a reply as text (`none` when nothing was sent).
+ *
+ * @example
+ * ```ts
+ * import { rcodeName } from "./program_metrics.ts";
+ * rcodeName(null); // "none"
+ * ```
+ */
 export function rcodeName(reply: Uint8Array | null): string {
-  if (!reply) return "none";
-  return RCODE_NAMES[reply[3] & 0x0f] ?? "other";
+  return RCODE_SLOT_NAMES[rcodeSlot(reply)];
+}
+
+/** `kubedock_dns_queries_total` and `kubedock_dns_query_duration_seconds`, on typed arrays. */
+class QueryMetrics {
+  readonly #counts = new Float64Array(
+    QTYPE_SLOT_NAMES.length * PATHS.length * RCODE_SLOT_NAMES.length,
+  );
+  readonly #buckets = new Float64Array(PATHS.length * LATENCY_BUCKETS.length);
+  readonly #sums = new Float64Array(PATHS.length);
+  readonly #totals = new Float64Array(PATHS.length);
+
+  record(qtype: number, path: string, reply: Uint8Array | null, seconds: number): void {
+    const p = path === "internal" ? 0 : path === "held" ? 1 : 2;
+    const q = QTYPE_SLOTS.get(qtype) ?? QTYPE_SLOT_NAMES.length - 1;
+    this.#counts[(q * PATHS.length + p) * RCODE_SLOT_NAMES.length + rcodeSlot(reply)]++;
+    let b = 0;
+    while (b < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[b]) b++;
+    if (b < LATENCY_BUCKETS.length) this.#buckets[p * LATENCY_BUCKETS.length + b]++;
+    this.#sums[p] += seconds;
+    this.#totals[p]++;
+  }
+
+  render(): string {
+    const counter = "kubedock_dns_queries_total";
+    const lines = [
+      `# HELP ${counter} DNS queries answered, by type, path taken and rcode.`,
+      `# TYPE ${counter} counter`,
+    ];
+    QTYPE_SLOT_NAMES.forEach((qtype, q) =>
+      PATHS.forEach((path, p) =>
+        RCODE_SLOT_NAMES.forEach((rcode, r) => {
+          const n = this.#counts[(q * PATHS.length + p) * RCODE_SLOT_NAMES.length + r];
+          if (n > 0) {
+            lines.push(`${counter}{qtype="${qtype}",path="${path}",rcode="${rcode}"} ${n}`);
+          }
+        })
+      )
+    );
+    const histogram = "kubedock_dns_query_duration_seconds";
+    lines.push(
+      `# HELP ${histogram} Time from a query's arrival to its reply, by path.`,
+      `# TYPE ${histogram} histogram`,
+    );
+    PATHS.forEach((path, p) => {
+      if (this.#totals[p] === 0) return;
+      let cumulative = 0;
+      LATENCY_BUCKETS.forEach((bound, b) => {
+        cumulative += this.#buckets[p * LATENCY_BUCKETS.length + b];
+        lines.push(`${histogram}_bucket{path="${path}",le="${bound}"} ${cumulative}`);
+      });
+      lines.push(`${histogram}_bucket{path="${path}",le="+Inf"} ${this.#totals[p]}`);
+      lines.push(`${histogram}_sum{path="${path}"} ${this.#sums[p]}`);
+      lines.push(`${histogram}_count{path="${path}"} ${this.#totals[p]}`);
+    });
+    return lines.join("\n");
+  }
 }
 
 /**
@@ -81,29 +167,15 @@ export function rcodeName(reply: Uint8Array | null): string {
  */
 export class ProgramMetrics {
   readonly registry = new Registry();
-  readonly #queries: Counter;
-  readonly #latency: Histogram;
+  readonly #queries = new QueryMetrics();
   readonly #reviews: Counter;
   readonly #reviewLatency: Histogram;
 
   constructor(sources: MetricSources) {
     const r = this.registry;
     const { index, holds, dispatch, upstream, watcher } = sources;
-    this.#queries = r.add(
-      new Counter(
-        "kubedock_dns_queries_total",
-        "DNS queries answered, by type, path taken and rcode.",
-        ["qtype", "path", "rcode"],
-      ),
-    );
-    this.#latency = r.add(
-      new Histogram(
-        "kubedock_dns_query_duration_seconds",
-        "Time from a query's arrival to its reply, by path.",
-        ["path"],
-        LATENCY_BUCKETS,
-      ),
-    );
+    const one = (value: () => number) => () => [[[], value()]] as [string[], number][];
+    r.add(this.#queries);
     r.add(
       new CounterFunc(
         "kubedock_dns_bad_packets_total",
@@ -117,7 +189,7 @@ export class ProgramMetrics {
         "kubedock_dns_upstream_timeouts_total",
         "Upstream attempts that timed out.",
         [],
-        () => [[[], upstream.timeouts]],
+        one(() => upstream.timeouts),
       ),
     );
     r.add(
@@ -125,7 +197,7 @@ export class ProgramMetrics {
         "kubedock_dns_upstream_errors_total",
         "Upstream attempts that failed otherwise.",
         [],
-        () => [[[], upstream.errors]],
+        one(() => upstream.errors),
       ),
     );
     r.add(
@@ -133,7 +205,7 @@ export class ProgramMetrics {
         "kubedock_dns_held_queries",
         "Queries held now, waiting for an alias to become answerable.",
         [],
-        () => [[[], holds.size]],
+        one(() => holds.size),
       ),
     );
     r.add(
@@ -146,7 +218,7 @@ export class ProgramMetrics {
         "kubedock_dns_indexed_pods",
         "Pods in the network index.",
         [],
-        () => [[[], index.podCount]],
+        one(() => index.podCount),
       ),
     );
     r.add(
@@ -154,7 +226,7 @@ export class ProgramMetrics {
         "kubedock_dns_indexed_networks",
         "Networks with at least one indexed pod.",
         [],
-        () => [[[], index.networkCount]],
+        one(() => index.networkCount),
       ),
     );
     r.add(
@@ -162,7 +234,7 @@ export class ProgramMetrics {
         "kubedock_dns_watch_relists_total",
         "Full pod lists applied.",
         [],
-        () => [[[], watcher.relists]],
+        one(() => watcher.relists),
       ),
     );
     r.add(
@@ -170,15 +242,15 @@ export class ProgramMetrics {
         "kubedock_dns_watch_reconnects_total",
         "Watch streams resumed after the server or the idle timer ended them.",
         [],
-        () => [[[], watcher.reconnects]],
+        one(() => watcher.reconnects),
       ),
     );
     r.add(
       new CounterFunc(
         "kubedock_dns_watch_errors_total",
-        "Failed list or watch attempts (followed by a back-off).",
+        "Failed list or watch attempts (each followed by a back-off).",
         [],
-        () => [[[], watcher.errors]],
+        one(() => watcher.errors),
       ),
     );
     r.add(
@@ -214,11 +286,10 @@ export class ProgramMetrics {
     );
   }
 
-  /** The DNS server's observer. */
+  /** The DNS server's observer: no allocation per query. */
   readonly observeQuery: QueryObserver = (request, reply) => {
-    const path = request.path ?? "forwarded";
-    this.#queries.inc([qtypeName(request.query.qtype), path, rcodeName(reply)]);
-    this.#latency.observe([path], (performance.now() - request.receivedAt) / 1000);
+    const seconds = (performance.now() - request.receivedAt) / 1000;
+    this.#queries.record(request.query.qtype, request.path ?? "forwarded", reply, seconds);
   };
 
   /** The webhook's observer. */
