@@ -10,7 +10,11 @@ import { answerData, dig } from "./helpers/dig.ts";
 import { freePort, startDnsmasq } from "./helpers/dnsmasq.ts";
 import { mainPermissions, startMain } from "./helpers/main_process.ts";
 import { eventually, kubedockPod } from "./helpers/pods.ts";
-import { startKubeApiserver, WEBHOOK_AUTHORITY } from "./helpers/webhook_setup.ts";
+import {
+  bootstrappedWebhookArgs,
+  startKubeApiserver,
+  WEBHOOK_AUTHORITY,
+} from "./helpers/webhook_setup.ts";
 
 interface Sample {
   labels?: Record<string, string>;
@@ -39,16 +43,7 @@ Deno.test("metrics and the debug endpoint", async () => {
   const port = freePort();
   api.proxy.register(WEBHOOK_AUTHORITY, { hostname: "127.0.0.1", port });
   const main = await startMain([
-    "--kubeconfig",
-    api.kubeconfig,
-    "--upstream",
-    `127.0.0.1:${dnsmasq.address.port}`,
-    "--webhook-listen",
-    `127.0.0.1:${port}`,
-    "--tls-secret",
-    "kubedock-dns-tls",
-    "--webhook-config",
-    "kubedock-dns",
+    ...bootstrappedWebhookArgs(api.kubeconfig, port, dnsmasq.address.port),
     "--debug-endpoints",
   ], mainPermissions(api.kubeconfig));
   const fake = api.fake;

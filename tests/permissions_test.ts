@@ -9,7 +9,11 @@ import { answerData, dig } from "./helpers/dig.ts";
 import { freePort, startDnsmasq } from "./helpers/dnsmasq.ts";
 import { startMain } from "./helpers/main_process.ts";
 import { eventually, kubedockPod } from "./helpers/pods.ts";
-import { startKubeApiserver, WEBHOOK_AUTHORITY } from "./helpers/webhook_setup.ts";
+import {
+  bootstrappedWebhookArgs,
+  startKubeApiserver,
+  WEBHOOK_AUTHORITY,
+} from "./helpers/webhook_setup.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 /** The one kubeconfig path the production set may read outside the cluster. */
@@ -51,16 +55,7 @@ Deno.test("the program works with exactly the production permission set", async 
   api.proxy.register(WEBHOOK_AUTHORITY, { hostname: "127.0.0.1", port });
   await Deno.writeTextFile(KUBECONFIG, api.fake.kubeconfig());
   const main = await startMain([
-    "--kubeconfig",
-    KUBECONFIG,
-    "--upstream",
-    `127.0.0.1:${dnsmasq.address.port}`,
-    "--webhook-listen",
-    `127.0.0.1:${port}`,
-    "--tls-secret",
-    "kubedock-dns-tls",
-    "--webhook-config",
-    "kubedock-dns",
+    ...bootstrappedWebhookArgs(KUBECONFIG, port, dnsmasq.address.port),
   ], ["-P=kubedock-dns"]);
   try {
     await eventually(

@@ -7,7 +7,11 @@ import { dig, type DigResult } from "./helpers/dig.ts";
 import { freePort, startDnsmasq } from "./helpers/dnsmasq.ts";
 import { mainPermissions, startMain } from "./helpers/main_process.ts";
 import { eventually, kubedockPod } from "./helpers/pods.ts";
-import { startKubeApiserver, WEBHOOK_AUTHORITY } from "./helpers/webhook_setup.ts";
+import {
+  bootstrappedWebhookArgs,
+  startKubeApiserver,
+  WEBHOOK_AUTHORITY,
+} from "./helpers/webhook_setup.ts";
 
 /** What must agree between replicas: status, AA, and the answers (order aside: it rotates). */
 function normalized(r: DigResult) {
@@ -24,16 +28,7 @@ Deno.test("two replicas agree", async () => {
   const ports = [freePort(), freePort()];
   const replicas = await Promise.all(ports.map((port) =>
     startMain([
-      "--kubeconfig",
-      api.kubeconfig,
-      "--upstream",
-      `127.0.0.1:${dnsmasq.address.port}`,
-      "--webhook-listen",
-      `127.0.0.1:${port}`,
-      "--tls-secret",
-      "kubedock-dns-tls",
-      "--webhook-config",
-      "kubedock-dns",
+      ...bootstrappedWebhookArgs(api.kubeconfig, port, dnsmasq.address.port),
       "--wait-timeout",
       "1s",
     ], mainPermissions(api.kubeconfig))

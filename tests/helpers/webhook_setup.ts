@@ -36,3 +36,26 @@ export async function startKubeApiserver(caBundle?: string) {
     },
   };
 }
+
+/**
+ * kubedock-dns flags for a webhook replica on `port`: the kubeconfig, the upstream, and the
+ * certificate bootstrapped into the Secret `kubedock-dns-tls`.
+ */
+export function bootstrappedWebhookArgs(
+  kubeconfig: string,
+  port: number,
+  upstreamPort = 9,
+): string[] {
+  return [
+    "--kubeconfig",
+    kubeconfig,
+    "--upstream",
+    `127.0.0.1:${upstreamPort}`,
+    "--webhook-listen",
+    `127.0.0.1:${port}`,
+    "--tls-secret",
+    "kubedock-dns-tls",
+    "--webhook-config",
+    "kubedock-dns",
+  ];
+}
