@@ -5,10 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { getLogger } from "@logtape/logtape";
+import { stringify } from "yaml";
+import { generateWebhookCertificates } from "../src/webhook/certificates.ts";
+import { type KubeConnection, loadConnection } from "../src/kube/connection.ts";
 import { FakeApiServer } from "../src/fake/api_server.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import { KubeApi } from "../src/kube/api_client.ts";
-import type { KubeConnection } from "../src/kube/connection.ts";
 import { podToRecord } from "../src/kube/pod_to_record.ts";
 import { PodWatcher, type PodWatcherOptions } from "../src/kube/pod_watcher.ts";
 import { eventually, kubedockPod } from "./helpers/pods.ts";
@@ -185,4 +187,61 @@ Deno.test("pod watcher", async (t) => {
       assert.equal(watcher.stats.errors - errorsBefore, 3);
     });
   });
+});
+
+Deno.test("the watcher over HTTPS: cluster CA, client certificate and token from a kubeconfig", async () => {
+  const server = await generateWebhookCertificates(["localhost"], 1, ["127.0.0.1"]);
+  const client = await generateWebhookCertificates(["kubedock-dns-client"], 1);
+  const fake = FakeApiServer.start({ namespace: "ci", tls: server.serving });
+  const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-https-" });
+  await Deno.writeTextFile(`${dir}/client.crt`, client.serving.cert); // a file reference, relative
+  await Deno.writeTextFile(
+    `${dir}/kubeconfig`,
+    stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{
+        name: "c",
+        cluster: { server: fake.url, "certificate-authority-data": btoa(server.ca.cert) },
+      }],
+      users: [{
+        name: "u",
+        user: {
+          "client-certificate": "client.crt",
+          "client-key-data": btoa(client.serving.key),
+          token: "t0k",
+        },
+      }],
+      contexts: [{ name: "x", context: { cluster: "c", user: "u", namespace: "ci" } }],
+      "current-context": "x",
+    }),
+  );
+  try {
+    assert.match(fake.url, /^https:/);
+    const connection = await loadConnection({ kubeconfig: `${dir}/kubeconfig` });
+    assert.ok(connection.httpClient, "a TLS client with the cluster CA and the client certificate");
+    await fake.createPod(kubedockPod("db1", ["db"], ["n1"]));
+    const index = new NetworkIndex();
+    const watcher = new PodWatcher({
+      api: new KubeApi(connection),
+      index,
+      labelSelector: "kubedock=true",
+      toRecord: (pod) => podToRecord(pod, CONTRACT),
+      log: getLogger(["kubedock-dns", "test"]),
+    });
+    const stop = new AbortController();
+    const running = watcher.run(stop.signal);
+    await eventually(() => hasAlias(index, "n1", "db"), "db1 over HTTPS");
+    await fake.createPod(kubedockPod("db2", ["db2"], ["n1"]));
+    await eventually(() => hasAlias(index, "n1", "db2"), "a watch event over HTTPS");
+    stop.abort();
+    await running;
+    connection.httpClient!.close();
+    // without the cluster CA the same server is refused
+    const untrusted = await fetch(`${fake.url}/api`).then(() => "connected", () => "refused");
+    assert.equal(untrusted, "refused");
+  } finally {
+    await fake.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -29,6 +29,8 @@ export interface FakeApiServerOptions {
   kubeletDelayMs?: number;
   /** BOOKMARK interval on watches that allow bookmarks. */
   bookmarkIntervalMs?: number;
+  /** Serve HTTPS with this certificate (for 127.0.0.1) instead of plain HTTP. */
+  tls?: { cert: string; key: string };
 }
 
 /** Hook called on pod CREATE and UPDATE before storing, as admission webhooks are. */
@@ -93,7 +95,8 @@ export class FakeApiServer {
   /** Every request seen, as `METHOD path?query`, for assertions. */
   readonly requests: string[] = [];
   admission?: AdmissionHook;
-  #options: Required<Omit<FakeApiServerOptions, "namespace">>;
+  #options: Required<Omit<FakeApiServerOptions, "namespace" | "tls">>;
+  #tls?: { cert: string; key: string };
   #server?: Deno.HttpServer<Deno.NetAddr>;
   #port = 0;
   #watches = new Set<ActiveWatch>();
@@ -104,6 +107,7 @@ export class FakeApiServer {
 
   private constructor(options: FakeApiServerOptions) {
     this.namespace = options.namespace ?? "default";
+    this.#tls = options.tls;
     this.#options = {
       port: options.port ?? 0,
       ipPrefix: options.ipPrefix ?? "127.0.0.",
@@ -122,9 +126,9 @@ export class FakeApiServer {
     return api;
   }
 
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT`, or `https://` when serving TLS. */
   get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
+    return `${this.#tls ? "https" : "http"}://127.0.0.1:${this.#port}`;
   }
 
   get port(): number {
@@ -223,7 +227,7 @@ export class FakeApiServer {
 
   #listen(port: number): void {
     this.#server = Deno.serve(
-      { hostname: "127.0.0.1", port, onListen: () => {} },
+      { hostname: "127.0.0.1", port, onListen: () => {}, ...(this.#tls ?? {}) },
       (request) => this.#handle(request),
     );
     this.#port = this.#server.addr.port;

@@ -61,7 +61,8 @@ export function serviceDnsNames(
 }
 
 /**
- * Makes a CA (valid `days`) and a serving certificate for `dnsNames` signed by it.
+ * Makes a CA (valid `days`) and a serving certificate for `dnsNames` (and `ipAddresses`) signed
+ * by it.
  *
  * @example
  * ```ts
@@ -72,6 +73,7 @@ export function serviceDnsNames(
 export async function generateWebhookCertificates(
   dnsNames: string[],
   days = 3650,
+  ipAddresses: string[] = [],
 ): Promise<WebhookCertificates> {
   const notBefore = new Date(Date.now() - 5 * 60_000);
   const notAfter = new Date(Date.now() + days * 86_400_000);
@@ -109,9 +111,10 @@ export async function generateWebhookCertificates(
         true,
       ),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(
-        dnsNames.map((value) => ({ type: "dns" as const, value })),
-      ),
+      new x509.SubjectAlternativeNameExtension([
+        ...dnsNames.map((value) => ({ type: "dns" as const, value })),
+        ...ipAddresses.map((value) => ({ type: "ip" as const, value })),
+      ]),
       await x509.AuthorityKeyIdentifierExtension.create(caCert, false),
     ],
   });
