@@ -115,6 +115,11 @@ async function main(config: Config): Promise<void> {
       holds,
       stats: dispatchStats,
     }));
+  if (config.webhook && config.tlsCert && config.tlsKey) {
+    for (const [flag, path] of [["tls-cert", config.tlsCert], ["tls-key", config.tlsKey]]) {
+      await Deno.readTextFile(path).catch((e) => die(`--${flag} ${path}: ${e.message}`));
+    }
+  }
   const webhook: RunningWebhook | undefined = config.webhook
     ? startWebhook(config, api, metrics?.observeReview)
     : undefined;
