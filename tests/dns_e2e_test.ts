@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import type { PodRecord } from "../src/index/pod_record.ts";
-import { startDnsServer } from "../src/dns/server.ts";
+import { startTestDnsServer } from "./helpers/dns_server.ts";
 import { DnsUpstream } from "../src/dns/upstream.ts";
 import { answerData, dig } from "./helpers/dig.ts";
 import { BIG_TXT_NAME, freePort, startDnsmasq } from "./helpers/dnsmasq.ts";
@@ -42,12 +42,7 @@ Deno.test("DNS server end to end with dig and dnsmasq", async (t) => {
   const index = new NetworkIndex();
   index.replaceAll(SEED);
   const upstream = new DnsUpstream(dnsmasq.address, UPSTREAM_TIMEOUT_MS);
-  const server = startDnsServer({
-    listen: { hostname: "127.0.0.1", port: 0 },
-    index,
-    upstream,
-    ttl: 10,
-    searchSuffix: SEARCH,
+  const server = startTestDnsServer(index, upstream, {
     internalDomains: ["internal.test"],
     waitTimeoutMs: WAIT_MS,
     maxPending: 100,
@@ -215,16 +210,7 @@ Deno.test("upstream down: SERVFAIL within two upstream timeouts", async () => {
     { hostname: "127.0.0.1", port: freePort() },
     UPSTREAM_TIMEOUT_MS,
   );
-  const server = startDnsServer({
-    listen: { hostname: "127.0.0.1", port: 0 },
-    index,
-    upstream,
-    ttl: 10,
-    searchSuffix: SEARCH,
-    internalDomains: [],
-    waitTimeoutMs: WAIT_MS,
-    maxPending: 100,
-  });
+  const server = startTestDnsServer(index, upstream, { waitTimeoutMs: WAIT_MS, maxPending: 100 });
   try {
     for (const extra of [[], ["+tcp"]]) {
       const r = await dig("ext.example.test", {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import type { PodRecord } from "../src/index/pod_record.ts";
-import { startDnsServer } from "../src/dns/server.ts";
+import { startTestDnsServer } from "./helpers/dns_server.ts";
 import { DnsUpstream } from "../src/dns/upstream.ts";
 import { answerData, dig } from "./helpers/dig.ts";
 import { startDnsmasq } from "./helpers/dnsmasq.ts";
@@ -91,16 +91,7 @@ Deno.test("robustness against bad packets", async (t) => {
   const index = new NetworkIndex();
   index.replaceAll(PODS);
   const upstream = new DnsUpstream(dnsmasq.address, 300);
-  const server = startDnsServer({
-    listen: { hostname: "127.0.0.1", port: 0 },
-    index,
-    upstream,
-    ttl: 10,
-    searchSuffix: "ci.svc.cluster.local",
-    internalDomains: [],
-    waitTimeoutMs: 300,
-    maxPending: 50,
-  });
+  const server = startTestDnsServer(index, upstream, { waitTimeoutMs: 300, maxPending: 50 });
   const clients = SOURCES.map((source) => new RawUdpClient(source));
   try {
     await t.step("each malformed kind gets its rule", async () => {

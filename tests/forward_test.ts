@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { NetworkIndex } from "../src/index/network_index.ts";
-import { startDnsServer } from "../src/dns/server.ts";
+import { startTestDnsServer } from "./helpers/dns_server.ts";
 import { DnsUpstream } from "../src/dns/upstream.ts";
 import { setId } from "../src/dns/wire.ts";
 import { decode, encodeQuery, packet } from "./helpers/packet.ts";
@@ -50,16 +50,7 @@ function startServer(upstreamAddress: { hostname: string; port: number }, timeou
   const index = new NetworkIndex();
   index.replaceAll([]);
   const upstream = new DnsUpstream(upstreamAddress, timeoutMs);
-  const server = startDnsServer({
-    listen: { hostname: "127.0.0.1", port: 0 },
-    index,
-    upstream,
-    ttl: 10,
-    searchSuffix: "ci.svc.cluster.local",
-    internalDomains: [],
-    waitTimeoutMs: 1000,
-    maxPending: 10,
-  });
+  const server = startTestDnsServer(index, upstream, { waitTimeoutMs: 1000, maxPending: 10 });
   return {
     server,
     async close() {

@@ -10,6 +10,7 @@ import { Kubectl } from "./helpers/kubectl.ts";
 import { mainPermissions, startMain } from "./helpers/main_process.ts";
 import { eventually, kubedockPod } from "./helpers/pods.ts";
 import {
+  bootstrappedWebhookArgs,
   DNS_SERVICE_IP,
   startKubeApiserver,
   WEBHOOK_AUTHORITY,
@@ -18,20 +19,6 @@ import {
 
 type Json = Record<string, unknown>;
 
-function webhookArgs(kubeconfig: string, port: number, extra: string[]): string[] {
-  return [
-    "--kubeconfig",
-    kubeconfig,
-    "--webhook-listen",
-    `127.0.0.1:${port}`,
-    "--upstream",
-    "127.0.0.1:9",
-    "--log-format",
-    "text",
-    ...extra,
-  ];
-}
-
 const b64 = (text: string) => btoa(text);
 
 Deno.test("webhook end to end with kubectl", async (t) => {
@@ -39,12 +26,7 @@ Deno.test("webhook end to end with kubectl", async (t) => {
   const port = freePort();
   api.proxy.register(WEBHOOK_AUTHORITY, { hostname: "127.0.0.1", port });
   const main = await startMain(
-    webhookArgs(api.kubeconfig, port, [
-      "--tls-secret",
-      "kubedock-dns-tls",
-      "--webhook-config",
-      "kubedock-dns",
-    ]),
+    bootstrappedWebhookArgs(api.kubeconfig, port),
     mainPermissions(api.kubeconfig),
   );
   const kubectl = await Kubectl.create(api.fake.kubeconfig());
@@ -143,12 +125,7 @@ Deno.test("certificate bootstrap: two replicas started together agree", async ()
   const ports = [freePort(), freePort()];
   const mains = await Promise.all(ports.map((port) =>
     startMain(
-      webhookArgs(api.kubeconfig, port, [
-        "--tls-secret",
-        "kubedock-dns-tls",
-        "--webhook-config",
-        "kubedock-dns",
-      ]),
+      bootstrappedWebhookArgs(api.kubeconfig, port),
       mainPermissions(api.kubeconfig),
     )
   ));
@@ -193,14 +170,22 @@ Deno.test("a rotated certificate file is picked up without restart", async () =>
   await Deno.writeTextFile(cert, first.serving.cert);
   await Deno.writeTextFile(key, first.serving.key);
   const main = await startMain(
-    webhookArgs(api.kubeconfig, port, [
+    [
+      "--kubeconfig",
+      api.kubeconfig,
+      "--webhook-listen",
+      `127.0.0.1:${port}`,
+      "--upstream",
+      "127.0.0.1:9",
+      "--log-format",
+      "text",
       "--tls-cert",
       cert,
       "--tls-key",
       key,
       "--tls-reload-interval",
       "100ms",
-    ]),
+    ],
     mainPermissions(api.kubeconfig, cert, key),
   );
   try {
