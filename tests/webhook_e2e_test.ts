@@ -225,3 +225,36 @@ Deno.test("a rotated certificate file is picked up without restart", async () =>
     await api.stop();
   }
 });
+
+Deno.test("/readyz stays 503 until the DNS Service's ClusterIP is known", async () => {
+  const api = await startKubeApiserver();
+  api.fake.store.delete("services", "ci", "kubedock-dns");
+  const port = freePort();
+  api.proxy.register(WEBHOOK_AUTHORITY, { hostname: "127.0.0.1", port });
+  const main = await startMain(
+    bootstrappedWebhookArgs(api.kubeconfig, port),
+    mainPermissions(api.kubeconfig),
+  );
+  try {
+    await eventually(
+      () => api.fake.store.list("secrets", "ci", () => true).items.length === 1,
+      "TLS bootstrapped",
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await main.healthStatus("/readyz"), 503, "no Service yet");
+    await assert.rejects(
+      () => api.fake.createPod(kubedockPod("early", ["db"], ["n1"])),
+      /failed calling webhook/,
+    );
+    api.fake.store.create("services", "ci", {
+      metadata: { name: "kubedock-dns" },
+      spec: { clusterIP: DNS_SERVICE_IP },
+    });
+    await main.waitReady();
+    const pod = await api.fake.createPod(kubedockPod("late", ["db"], ["n1"]));
+    assert.deepEqual(((pod.spec as Json).dnsConfig as Json).nameservers, [DNS_SERVICE_IP]);
+  } finally {
+    assert.equal(await main.stop(), 0);
+    await api.stop();
+  }
+});

@@ -106,16 +106,20 @@ export function startWebhook(
   };
 
   const starting = (async () => {
-    const [tls, ip] = await Promise.all([
-      retry("loading the webhook certificate", stop.signal, loadTls),
-      waitForClusterIp(api, config.dnsService, stop.signal, log),
-    ]);
+    const clusterIp = waitForClusterIp(api, config.dnsService, stop.signal, log);
+    const tls = await retry("loading the webhook certificate", stop.signal, loadTls);
     if (!tls || stop.signal.aborted) return;
-    dnsServiceIp = ip;
+    // listening before the Service IP is known: reviews get HTTP 503 until then
     server = WebhookServer.start(config.webhookListen, handler, tls);
-    log.info("webhook listening on {port}; pods get nameserver {ip}", {
-      port: server.address.port,
-      ip,
+    log.info("webhook listening on {port}", { port: server.address.port });
+    clusterIp.then((ip) => {
+      dnsServiceIp = ip;
+      if (ip) {
+        log.info("pods get nameserver {ip} (Service {service})", {
+          ip,
+          service: config.dnsService,
+        });
+      }
     });
     if (config.tlsCert && config.tlsKey) {
       stopPolling = pollTlsFiles(
