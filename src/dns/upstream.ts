@@ -31,6 +31,18 @@ export interface UpstreamStats {
   errors: number;
 }
 
+const idPool = new Uint16Array(4096);
+let idPoolNext = idPool.length;
+
+/** A message ID from the system's cryptographic random source (drawn in batches). */
+function randomId(): number {
+  if (idPoolNext === idPool.length) {
+    crypto.getRandomValues(idPool);
+    idPoolNext = 0;
+  }
+  return idPool[idPoolNext++];
+}
+
 interface PendingUdp {
   resolve: (reply: Uint8Array | null) => void;
   message: Uint8Array;
@@ -88,7 +100,7 @@ class UdpExchanger {
 
   #send(pending: PendingUdp): void {
     let id: number;
-    do id = (Math.random() * 65536) | 0; while (this.#pending.has(id));
+    do id = randomId(); while (this.#pending.has(id));
     setId(pending.message, id);
     pending.deadline = performance.now() + this.#timeoutMs;
     this.#pending.set(id, pending);
@@ -221,7 +233,7 @@ export class DnsUpstream implements Upstream {
     const clientId = readU16(message, 0);
     const copy = message.slice();
     for (let attempt = 0; attempt < 2; attempt++) {
-      setId(copy, (Math.random() * 65536) | 0);
+      setId(copy, randomId());
       try {
         const reply = await tcpExchangeOnce(this.#target, copy, questionEnd, this.#timeoutMs);
         if (reply) {
