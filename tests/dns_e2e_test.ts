@@ -10,7 +10,6 @@ import { DnsUpstream } from "../src/dns/upstream.ts";
 import { answerData, dig } from "./helpers/dig.ts";
 import { BIG_TXT_NAME, freePort, startDnsmasq } from "./helpers/dnsmasq.ts";
 
-const SEARCH = "ci.svc.cluster.local";
 const WAIT_MS = 1_500;
 const UPSTREAM_TIMEOUT_MS = 300;
 
