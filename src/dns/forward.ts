@@ -29,10 +29,10 @@ export function serverFailure(request: DnsRequest): Uint8Array {
 /**
  * Relays `request` upstream over its own transport; resolves to upstream's reply or SERVFAIL.
  */
-export async function relay(upstream: Upstream, request: DnsRequest): Promise<Uint8Array> {
+export function relay(upstream: Upstream, request: DnsRequest): Promise<Uint8Array> {
   const { query, transport } = request;
-  const reply = await upstream.exchange(query.raw, query.questionEnd, transport);
-  return reply ?? serverFailure(request);
+  return upstream.exchange(query.raw, query.questionEnd, transport)
+    .then((reply) => reply ?? serverFailure(request));
 }
 
 /**

@@ -14,7 +14,8 @@ import { readU16, sameQuestion, setId, type Transport } from "./wire.ts";
 export interface Upstream {
   /**
    * Sends `message` (a whole query whose question ends at `questionEnd`) upstream. Resolves to
-   * the reply, carrying the query's original ID, or `null` when both attempts failed.
+   * the reply, carrying the query's original ID, or `null` when both attempts failed. The first
+   * two bytes of `message` (its ID) are overwritten with the upstream ID; the rest is untouched.
    */
   exchange(
     message: Uint8Array,
@@ -77,7 +78,7 @@ class UdpExchanger {
     return new Promise((resolve) => {
       const pending: PendingUdp = {
         resolve,
-        message: message.slice(),
+        message, // the ID bytes are rewritten in place; nothing else reads them later
         questionEnd,
         clientId: readU16(message, 0),
         deadline: 0,
