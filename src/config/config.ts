@@ -49,7 +49,19 @@ export interface Config {
   metrics: boolean;
 }
 
-/** A bad command line; `message` is the one line to print. */
+/**
+ * A bad command line; `message` is the one line to print.
+ *
+ * @example
+ * ```ts
+ * import { ConfigError, parseConfig } from "./config.ts";
+ * try {
+ *   parseConfig(["--ttl", "soon"]);
+ * } catch (error) {
+ *   if (error instanceof ConfigError) console.error(error.message);
+ * }
+ * ```
+ */
 export class ConfigError extends Error {
   override name = "ConfigError";
 }

@@ -28,6 +28,12 @@ export function serverFailure(request: DnsRequest): Uint8Array {
 
 /**
  * Relays `request` upstream over its own transport; resolves to upstream's reply or SERVFAIL.
+ *
+ * @example
+ * ```ts
+ * import { relay } from "./forward.ts";
+ * // const reply = await relay(upstream, request); // upstream's reply, or SERVFAIL
+ * ```
  */
 export function relay(upstream: Upstream, request: DnsRequest): Promise<Uint8Array> {
   const { query, transport } = request;

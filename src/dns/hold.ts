@@ -25,7 +25,17 @@ export interface HoldSettings extends InternalAnswerSettings {
   maxPending: number;
 }
 
-/** Held queries: bounded, countable, and releasable at shutdown. */
+/**
+ * Held queries: bounded, countable, and releasable at shutdown.
+ *
+ * @example
+ * ```ts
+ * import { HoldRegistry } from "./hold.ts";
+ * const holds = new HoldRegistry(10_000);
+ * holds.size; // 0
+ * holds.close(); // shutdown: release everything, hold nothing new
+ * ```
+ */
 export class HoldRegistry {
   readonly #max: number;
   readonly #release = new Set<() => void>();

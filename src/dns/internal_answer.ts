@@ -29,6 +29,14 @@ export interface InternalAnswerSettings extends NameRules {
 /**
  * The index's answer to `request` from a client in `networks`, or `undefined` when the index
  * has none (the name is not answerable there).
+ *
+ * @example
+ * ```ts
+ * import { NetworkIndex } from "../index/network_index.ts";
+ * import { answerFromIndex } from "./internal_answer.ts";
+ * const index = new NetworkIndex();
+ * // answerFromIndex({ index, ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [] }, request, index.networksOf(request.source));
+ * ```
  */
 export function answerFromIndex(
   settings: InternalAnswerSettings,

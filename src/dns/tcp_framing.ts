@@ -84,7 +84,16 @@ export function frame(message: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Writes all of `bytes` to `writer`. */
+/**
+ * Writes all of `bytes` to `writer`.
+ *
+ * @example
+ * ```ts
+ * import { frame, writeAll } from "./tcp_framing.ts";
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: 1053 });
+ * await writeAll(conn, frame(new Uint8Array([0, 1])));
+ * ```
+ */
 export async function writeAll(writer: ByteWriter, bytes: Uint8Array): Promise<void> {
   let written = 0;
   while (written < bytes.length) written += await writer.write(bytes.subarray(written));

@@ -90,7 +90,15 @@ export function parseQuery(message: Uint8Array): Parsed {
   };
 }
 
-/** Reads a big-endian 16-bit number. */
+/**
+ * Reads a big-endian 16-bit number.
+ *
+ * @example
+ * ```ts
+ * import { readU16 } from "./wire.ts";
+ * readU16(new Uint8Array([0x12, 0x34]), 0); // 0x1234
+ * ```
+ */
 export function readU16(bytes: Uint8Array, offset: number): number {
   return (bytes[offset] << 8) | bytes[offset + 1];
 }
@@ -156,14 +164,34 @@ function findEdnsSize(bytes: Uint8Array, offset: number): number {
   return size;
 }
 
-/** The rcode, the number of answer records and the TC bit of a response. */
+/**
+ * The rcode, the number of answer records and the TC bit of a response.
+ *
+ * @example
+ * ```ts
+ * import { responseSummary } from "./wire.ts";
+ * const reply = new Uint8Array([0, 1, 0x81, 0x83, 0, 1, 0, 0, 0, 0, 0, 0]);
+ * responseSummary(reply); // { rcode: 3, answers: 0, truncated: false }
+ * ```
+ */
 export function responseSummary(
   bytes: Uint8Array,
 ): { rcode: number; answers: number; truncated: boolean } {
   return { rcode: bytes[3] & 0x0f, answers: readU16(bytes, 6), truncated: (bytes[2] & 0x02) !== 0 };
 }
 
-/** Whether `reply` carries the same question as `query` (names compared case-insensitively). */
+/**
+ * Whether `reply` carries the same question as `query` (names compared case-insensitively).
+ *
+ * @example
+ * ```ts
+ * import { sameQuestion } from "./wire.ts";
+ * const query = new Uint8Array([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]);
+ * const reply = query.slice();
+ * reply[13] = 68; // "Db": names compare without case
+ * sameQuestion(query, query.length, reply); // true
+ * ```
+ */
 export function sameQuestion(query: Uint8Array, questionEnd: number, reply: Uint8Array): boolean {
   if (reply.length < questionEnd || readU16(reply, 4) !== 1) return false;
   for (let i = 12; i < questionEnd; i++) {
@@ -178,7 +206,17 @@ export function sameQuestion(query: Uint8Array, questionEnd: number, reply: Uint
   return true;
 }
 
-/** Writes a 16-bit message id in place. */
+/**
+ * Writes a 16-bit message id in place.
+ *
+ * @example
+ * ```ts
+ * import { readU16, setId } from "./wire.ts";
+ * const message = new Uint8Array(12);
+ * setId(message, 4242);
+ * readU16(message, 0); // 4242
+ * ```
+ */
 export function setId(message: Uint8Array, id: number): void {
   message[0] = id >> 8;
   message[1] = id & 255;
@@ -196,6 +234,13 @@ export type Transport = "udp" | "tcp";
 /**
  * The largest response this server may send for `query` over `transport`: 512 bytes for a UDP
  * client without EDNS, its OPT size (at most 1232) with EDNS, 65535 over TCP.
+ *
+ * @example
+ * ```ts
+ * import { parseQuery, responseLimit } from "./wire.ts";
+ * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]));
+ * if (parsed.kind === "query") responseLimit(parsed.query, "udp"); // 512: no EDNS
+ * ```
  */
 export function responseLimit(query: Query, transport: Transport): number {
   if (transport === "tcp") return 65535;

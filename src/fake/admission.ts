@@ -32,7 +32,16 @@ interface Webhook {
   timeoutSeconds?: number;
 }
 
-/** Whether `labels` match a metav1.LabelSelector (an empty selector matches everything). */
+/**
+ * Whether `labels` match a metav1.LabelSelector (an empty selector matches everything).
+ *
+ * @example
+ * ```ts
+ * import { matchesSelector } from "./admission.ts";
+ * matchesSelector({ matchLabels: { kubedock: "true" } }, { kubedock: "true" }); // true
+ * matchesSelector({ matchExpressions: [{ key: "team", operator: "Exists" }] }, {}); // false
+ * ```
+ */
 export function matchesSelector(
   selector: LabelSelectorSpec | undefined,
   labels: Record<string, string>,

@@ -38,7 +38,16 @@ export interface StoredEvent {
   previous?: KubeObject;
 }
 
-/** An API error with its HTTP code and reason. */
+/**
+ * An API error with its HTTP code and reason.
+ *
+ * @example
+ * ```ts
+ * import { ApiError } from "./object_store.ts";
+ * const gone = new ApiError(410, "Expired", "too old resource version");
+ * gone.code; // 410
+ * ```
+ */
 export class ApiError extends Error {
   constructor(readonly code: number, readonly reason: string, message: string) {
     super(message);

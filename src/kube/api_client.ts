@@ -7,7 +7,16 @@
 
 import type { KubeConnection } from "./connection.ts";
 
-/** A non-2xx answer of the API server. */
+/**
+ * A non-2xx answer of the API server.
+ *
+ * @example
+ * ```ts
+ * import { KubeApiError } from "./api_client.ts";
+ * const error = new KubeApiError(404, "{}", "GET /api/v1/namespaces/ci/services/x");
+ * error.status; // 404
+ * ```
+ */
 export class KubeApiError extends Error {
   constructor(readonly status: number, readonly body: string, what: string) {
     super(`${what}: HTTP ${status}: ${body.slice(0, 300)}`);

@@ -30,7 +30,15 @@ export interface ConnectionOptions {
   namespace?: string;
 }
 
-/** Reads an environment variable only when permitted; an unpermitted one counts as unset. */
+/**
+ * Reads an environment variable only when permitted; an unpermitted one counts as unset.
+ *
+ * @example
+ * ```ts
+ * import { permittedEnv } from "./connection.ts";
+ * permittedEnv("KUBECONFIG"); // undefined unless set and --allow-env=KUBECONFIG
+ * ```
+ */
 export function permittedEnv(name: string): string | undefined {
   if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
     return undefined;
@@ -38,7 +46,16 @@ export function permittedEnv(name: string): string | undefined {
   return Deno.env.get(name) || undefined;
 }
 
-/** A token read from a file, re-read at most every `maxAgeMs` (kubelet rotates it). */
+/**
+ * A token read from a file, re-read at most every `maxAgeMs` (kubelet rotates it).
+ *
+ * @example
+ * ```ts
+ * import { rotatingToken } from "./connection.ts";
+ * const token = rotatingToken("/var/run/secrets/kubernetes.io/serviceaccount/token");
+ * // await token(); // re-read at most once a minute
+ * ```
+ */
 export function rotatingToken(path: string, maxAgeMs = 60_000): () => Promise<string> {
   let token = "";
   let readAt = -Infinity;

@@ -15,7 +15,16 @@ export interface PodContract {
   networkPrefix: string;
 }
 
-/** Annotation values under `prefix`, ordered by their numeric suffix (`/0`, `/1`, ...). */
+/**
+ * Annotation values under `prefix`, ordered by their numeric suffix (`/0`, `/1`, ...).
+ *
+ * @example
+ * ```ts
+ * import { annotationValues } from "./pod_to_record.ts";
+ * annotationValues({ "kubedock.network/1": "b", "kubedock.network/0": "a" }, "kubedock.network/");
+ * // [{ key: "kubedock.network/0", value: "a" }, { key: "kubedock.network/1", value: "b" }]
+ * ```
+ */
 export function annotationValues(
   annotations: Record<string, string> | undefined,
   prefix: string,

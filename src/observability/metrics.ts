@@ -29,7 +29,17 @@ interface Metric {
   render(): string;
 }
 
-/** A monotonically increasing count per label combination. */
+/**
+ * A monotonically increasing count per label combination.
+ *
+ * @example
+ * ```ts
+ * import { Counter } from "./metrics.ts";
+ * const relists = new Counter("relists_total", "Relists.");
+ * relists.inc();
+ * relists.render(); // "# HELP relists_total Relists.\n# TYPE relists_total counter\nrelists_total 1"
+ * ```
+ */
 export class Counter implements Metric {
   readonly #values = new Map<string, { labels: Labels; value: number }>();
 
@@ -52,7 +62,16 @@ export class Counter implements Metric {
   }
 }
 
-/** A value read at scrape time, per label combination. */
+/**
+ * A value read at scrape time, per label combination.
+ *
+ * @example
+ * ```ts
+ * import { Gauge } from "./metrics.ts";
+ * const pods = new Gauge("pods", "Pods indexed.", [], () => [[[], 3]]);
+ * pods.render(); // "...\npods 3"
+ * ```
+ */
 export class Gauge implements Metric {
   constructor(
     readonly name: string,
@@ -70,14 +89,32 @@ export class Gauge implements Metric {
   }
 }
 
-/** A counter read at scrape time from a value kept elsewhere (e.g. a stats object). */
+/**
+ * A counter read at scrape time from a value kept elsewhere (e.g. a stats object).
+ *
+ * @example
+ * ```ts
+ * import { CounterFunc } from "./metrics.ts";
+ * const stats = { errors: 2 };
+ * new CounterFunc("errors_total", "Errors.", [], () => [[[], stats.errors]]).render();
+ * ```
+ */
 export class CounterFunc extends Gauge {
   override render(): string {
     return super.render().replace(`# TYPE ${this.name} gauge`, `# TYPE ${this.name} counter`);
   }
 }
 
-/** Observations in cumulative buckets, per label combination. */
+/**
+ * Observations in cumulative buckets, per label combination.
+ *
+ * @example
+ * ```ts
+ * import { Histogram } from "./metrics.ts";
+ * const latency = new Histogram("latency_seconds", "Latency.", ["path"], [0.001, 0.01]);
+ * latency.observe(["internal"], 0.0004);
+ * ```
+ */
 export class Histogram implements Metric {
   readonly #series = new Map<
     string,

@@ -75,7 +75,20 @@ export function webhookHandler(
   };
 }
 
-/** A running webhook server whose certificate can be replaced. */
+/**
+ * A running webhook server whose certificate can be replaced.
+ *
+ * @example
+ * ```ts
+ * import { getLogger } from "@logtape/logtape";
+ * import { generateWebhookCertificates } from "./certificates.ts";
+ * import { webhookHandler, WebhookServer } from "./server.ts";
+ * const { serving } = await generateWebhookCertificates(["localhost"]);
+ * const server = WebhookServer.start({ hostname: "127.0.0.1", port: 0 }, webhookHandler(() => undefined, getLogger(["x"])), serving);
+ * await server.reload(serving); // a new certificate, no request dropped
+ * await server.stop();
+ * ```
+ */
 export class WebhookServer {
   #server: Deno.HttpServer<Deno.NetAddr>;
   #listen: HostPort;
