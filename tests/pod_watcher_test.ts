@@ -245,3 +245,53 @@ Deno.test("the watcher over HTTPS: cluster CA, client certificate and token from
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("in-cluster: service account token (re-read), CA and namespace, over HTTPS", async () => {
+  const server = await generateWebhookCertificates(["kubernetes.default.svc"], 1, ["127.0.0.1"]);
+  const fake = FakeApiServer.start({ namespace: "ci", tls: server.serving });
+  const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-sa-" });
+  await Deno.writeTextFile(`${dir}/token`, "first-token\n");
+  await Deno.writeTextFile(`${dir}/ca.crt`, server.ca.cert);
+  await Deno.writeTextFile(`${dir}/namespace`, "ci\n");
+  const env: Record<string, string> = {
+    KUBERNETES_SERVICE_HOST: "127.0.0.1",
+    KUBERNETES_SERVICE_PORT: String(fake.port),
+  };
+  try {
+    const connection = await loadConnection({}, {
+      env: (name) => env[name],
+      serviceAccountDir: dir,
+    });
+    assert.equal(connection.source, "in-cluster service account");
+    assert.equal(connection.namespace, "ci");
+    assert.equal(connection.server, `https://127.0.0.1:${fake.port}`);
+    assert.equal(await connection.authorization(), "Bearer first-token");
+    await fake.createPod(kubedockPod("db1", ["db"], ["n1"]));
+    const index = new NetworkIndex();
+    const watcher = new PodWatcher({
+      api: new KubeApi(connection),
+      index,
+      labelSelector: "kubedock=true",
+      toRecord: (pod) => podToRecord(pod, CONTRACT),
+      log: getLogger(["kubedock-dns", "test"]),
+    });
+    const stop = new AbortController();
+    const running = watcher.run(stop.signal);
+    await eventually(() => hasAlias(index, "n1", "db"), "db1 through the in-cluster connection");
+    stop.abort();
+    await running;
+    assert.deepEqual(
+      [...fake.authorizations],
+      ["Bearer first-token"],
+      "the service account token was sent",
+    );
+    connection.httpClient!.close();
+    const none = await loadConnection({}, { env: () => undefined, serviceAccountDir: dir }).catch((
+      e,
+    ) => e.message);
+    assert.match(none, /no Kubernetes API found/);
+  } finally {
+    await fake.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

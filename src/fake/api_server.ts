@@ -94,6 +94,8 @@ export class FakeApiServer {
   readonly namespace: string;
   /** Every request seen, as `METHOD path?query`, for assertions. */
   readonly requests: string[] = [];
+  /** The Authorization header of every request (the fake accepts any). */
+  readonly authorizations = new Set<string>();
   admission?: AdmissionHook;
   #options: Required<Omit<FakeApiServerOptions, "namespace" | "tls">>;
   #tls?: { cert: string; key: string };
@@ -270,6 +272,7 @@ export class FakeApiServer {
   async #handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
     this.requests.push(`${request.method} ${url.pathname}${url.search}`);
+    this.authorizations.add(request.headers.get("authorization") ?? "(none)");
     const discovery = discoveryDocument(url.pathname, RESOURCES);
     if (discovery !== undefined) {
       return discovery === null ? json(status(404, "NotFound", "not found"), 404) : json(discovery);

@@ -26,8 +26,18 @@ export interface KubeConnection {
 
 /** The inputs of {@linkcode loadConnection}. */
 export interface ConnectionOptions {
+  /** `--kubeconfig` */
   kubeconfig?: string;
+  /** `--namespace` */
   namespace?: string;
+}
+
+/** Where the environment comes from; tests give their own. */
+export interface Environment {
+  /** An environment variable, `undefined` when unset or not permitted. */
+  env(name: string): string | undefined;
+  /** The service account folder (the kubelet mounts it). */
+  serviceAccountDir: string;
 }
 
 /**
@@ -77,14 +87,16 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function inCluster(options: ConnectionOptions): Promise<KubeConnection | undefined> {
-  const host = permittedEnv("KUBERNETES_SERVICE_HOST");
-  const port = permittedEnv("KUBERNETES_SERVICE_PORT") ?? "443";
-  if (!host || !(await exists(`${SERVICE_ACCOUNT_DIR}/token`))) return undefined;
-  const ca = await Deno.readTextFile(`${SERVICE_ACCOUNT_DIR}/ca.crt`);
-  const namespace = options.namespace ??
-    (await Deno.readTextFile(`${SERVICE_ACCOUNT_DIR}/namespace`)).trim();
-  const token = rotatingToken(`${SERVICE_ACCOUNT_DIR}/token`);
+async function inCluster(
+  options: ConnectionOptions,
+  { env, serviceAccountDir: dir }: Environment,
+): Promise<KubeConnection | undefined> {
+  const host = env("KUBERNETES_SERVICE_HOST");
+  const port = env("KUBERNETES_SERVICE_PORT") ?? "443";
+  if (!host || !(await exists(`${dir}/token`))) return undefined;
+  const ca = await Deno.readTextFile(`${dir}/ca.crt`);
+  const namespace = options.namespace ?? (await Deno.readTextFile(`${dir}/namespace`)).trim();
+  const token = rotatingToken(`${dir}/token`);
   const hostPart = host.includes(":") ? `[${host}]` : host;
   return {
     server: `https://${hostPart}:${port}`,
@@ -140,13 +152,16 @@ async function fromKubeconfig(path: string, options: ConnectionOptions): Promise
  * connection.namespace;
  * ```
  */
-export async function loadConnection(options: ConnectionOptions): Promise<KubeConnection> {
+export async function loadConnection(
+  options: ConnectionOptions,
+  environment: Environment = { env: permittedEnv, serviceAccountDir: SERVICE_ACCOUNT_DIR },
+): Promise<KubeConnection> {
   if (options.kubeconfig) return await fromKubeconfig(options.kubeconfig, options);
-  const fromEnv = permittedEnv("KUBECONFIG")?.split(":").find(Boolean);
+  const fromEnv = environment.env("KUBECONFIG")?.split(":").find(Boolean);
   if (fromEnv) return await fromKubeconfig(fromEnv, options);
-  const cluster = await inCluster(options);
+  const cluster = await inCluster(options, environment);
   if (cluster) return cluster;
-  const home = permittedEnv("HOME");
+  const home = environment.env("HOME");
   if (home && (await exists(`${home}/.kube/config`))) {
     return await fromKubeconfig(`${home}/.kube/config`, options);
   }
