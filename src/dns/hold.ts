@@ -63,15 +63,13 @@ export class HoldRegistry {
     return this.#closed;
   }
 
-  /** Ends every held query at once: answered from the index if possible, else SERVFAIL. */
-  releaseAll(): void {
-    [...this.#release].forEach((release) => release());
-  }
-
-  /** Releases every held query and holds no new ones (shutdown). */
+  /**
+   * Ends every held query at once (answered from the index if possible, else SERVFAIL) and
+   * holds no new ones (shutdown).
+   */
   close(): void {
     this.#closed = true;
-    this.releaseAll();
+    [...this.#release].forEach((release) => release());
   }
 
   /** @internal */

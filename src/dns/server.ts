@@ -41,9 +41,6 @@ export interface DnsServer {
   address: HostPort;
   holds: HoldRegistry;
   stats: DispatchStats;
-  resolve: DnsResolver;
-  /** Replies still being worked out (forwarded or held). */
-  readonly inFlight: number;
   /**
    * Graceful stop: no new TCP connections, held queries released (answered from the index or
    * SERVFAIL), UDP keeps answering until the queries in flight are done (at most `timeoutMs`),
@@ -128,10 +125,6 @@ export function startDnsServer(options: DnsServerOptions): DnsServer {
     address: { hostname: options.listen.hostname, port },
     holds,
     stats,
-    resolve,
-    get inFlight() {
-      return inFlight.size;
-    },
     async drain(timeoutMs) {
       tcpServer.stopAccepting();
       holds.close();

@@ -22,8 +22,6 @@ export interface TcpServerOptions {
 export interface TcpServer {
   /** Resolves when the accept loop has ended. */
   finished: Promise<void>;
-  /** Open connections now. */
-  readonly connections: number;
   /** Stops accepting; open connections finish their in-flight queries, then close. */
   stopAccepting(): void;
   /** Closes every connection once the replies being written are out. */
@@ -75,9 +73,6 @@ export function serveTcp(
   })();
   return {
     finished,
-    get connections() {
-      return open.size;
-    },
     stopAccepting() {
       closeListener();
     },
