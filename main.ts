@@ -8,7 +8,6 @@
 import { type Config, ConfigError, parseConfig } from "./src/config/config.ts";
 import { formatHostPort, type HostPort, parseHostPort } from "./src/config/host_port.ts";
 import { firstNameserver } from "./src/config/resolv_conf.ts";
-import type { QueryObserver } from "./src/dns/dispatch.ts";
 import { HoldRegistry } from "./src/dns/hold.ts";
 import { startDnsServer } from "./src/dns/server.ts";
 import { DnsUpstream } from "./src/dns/upstream.ts";
@@ -21,7 +20,8 @@ import { networksSnapshot } from "./src/observability/debug_networks.ts";
 import { type HealthRoutes, startHealthServer } from "./src/observability/health_server.ts";
 import { configureLogging, logger } from "./src/observability/log.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "./src/observability/metrics.ts";
-import { ProgramMetrics, qtypeName, rcodeName } from "./src/observability/program_metrics.ts";
+import { ProgramMetrics } from "./src/observability/program_metrics.ts";
+import { queryObserver } from "./src/observability/query_observer.ts";
 import { type RunningWebhook, startWebhook } from "./src/webhook/run_webhook.ts";
 
 /** The version reported by `kubedock_dns_build_info`. */
@@ -49,29 +49,6 @@ async function defaultUpstream(): Promise<HostPort> {
   const nameserver = firstNameserver(text);
   return (nameserver && parseHostPort(nameserver, 53)) ||
     die("--upstream not given and /etc/resolv.conf names no nameserver");
-}
-
-/** The per-query observer: metrics, and one debug line per query when asked for. */
-function queryObserver(
-  config: Config,
-  index: NetworkIndex,
-  metrics?: ProgramMetrics,
-): QueryObserver | undefined {
-  const log = logger("dns");
-  const debug = config.logLevel === "debug";
-  if (!debug) return metrics?.observeQuery;
-  return (request, reply) => {
-    metrics?.observeQuery(request, reply);
-    log.debug("{source} {name} {qtype} via {path}: {rcode} in {micros} µs", {
-      source: request.source,
-      networks: index.networksOf(request.source),
-      name: request.query.name,
-      qtype: qtypeName(request.query.qtype),
-      path: request.path ?? "forwarded",
-      rcode: rcodeName(reply),
-      micros: Math.round((performance.now() - request.receivedAt) * 1000),
-    });
-  };
 }
 
 async function main(config: Config): Promise<void> {
@@ -111,7 +88,7 @@ async function main(config: Config): Promise<void> {
       internalDomains: config.internalDomains,
       waitTimeoutMs: config.waitTimeoutMs,
       maxPending: config.maxPending,
-      observe: queryObserver(config, index, metrics),
+      observe: queryObserver(config.logLevel === "debug", index, metrics),
       holds,
       stats: dispatchStats,
     }));

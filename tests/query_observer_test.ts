@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { configureSync, type LogRecord, resetSync } from "@logtape/logtape";
+import { NetworkIndex } from "../src/index/network_index.ts";
+import { parseQuery } from "../src/dns/wire.ts";
+import { queryObserver } from "../src/observability/query_observer.ts";
+import { encodeQuery } from "./helpers/packet.ts";
+
+Deno.test("per-query observation: one debug line at debug level, nothing otherwise", () => {
+  const records: LogRecord[] = [];
+  configureSync({
+    sinks: { memory: (record) => records.push(record) },
+    loggers: [{ category: ["kubedock-dns"], lowestLevel: "debug", sinks: ["memory"] }],
+    reset: true,
+  });
+  try {
+    const index = new NetworkIndex();
+    index.upsert({
+      uid: "1",
+      name: "app1",
+      ips: ["127.0.0.3"],
+      aliases: ["app"],
+      networks: ["n1"],
+      answerable: true,
+    });
+    assert.equal(
+      queryObserver(false, index),
+      undefined,
+      "info level, no metrics: no per-query work",
+    );
+    const observe = queryObserver(true, index)!;
+    const parsed = parseQuery(encodeQuery("db", "AAAA"));
+    assert.equal(parsed.kind, "query");
+    if (parsed.kind !== "query") return;
+    const reply = new Uint8Array(12);
+    reply[3] = 3; // NXDOMAIN
+    observe({
+      query: parsed.query,
+      source: "127.0.0.3",
+      transport: "udp",
+      receivedAt: performance.now(),
+      path: "held",
+    }, reply);
+    assert.equal(records.length, 1);
+    const { level, properties } = records[0];
+    assert.equal(level, "debug");
+    assert.deepEqual(
+      { ...properties, micros: typeof properties.micros },
+      {
+        source: "127.0.0.3",
+        networks: ["n1"],
+        name: "db",
+        qtype: "AAAA",
+        path: "held",
+        rcode: "NXDOMAIN",
+        micros: "number",
+      },
+    );
+  } finally {
+    resetSync();
+  }
+});
