@@ -10,12 +10,18 @@ Deno.test("kubectl against the fake API server", async (t) => {
   const kubectl = await Kubectl.create(fake.kubeconfig());
   try {
     await fake.createPod(kubedockPod("db1", ["db"], ["n1"]));
+    await eventually(
+      () => !!(fake.store.get("pods", "ci", "db1").status as { podIP?: string })?.podIP,
+      "kubelet",
+    );
 
     await t.step("get pods", async () => {
       const r = await kubectl.run(["get", "pods"]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /^NAME\s/m);
-      assert.match(r.stdout, /^db1\s/m);
+      assert.match(r.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/m, "a meta.k8s.io Table");
+      assert.match(r.stdout, /^db1\s+1\/1\s+Running\s+0\s+\d+s$/m);
+      const wide = await kubectl.run(["get", "pods", "-o", "wide"]);
+      assert.match(wide.stdout, /^db1\s+1\/1\s+Running\s+0\s+\d+s\s+127\.0\.0\.\d+$/m);
     });
 
     await t.step("create -f", async () => {

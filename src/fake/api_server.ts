@@ -12,6 +12,7 @@ import { stringify as toYaml } from "yaml";
 import { parseLabelSelector } from "./label_selector.ts";
 import { ApiError, type KubeObject, ObjectStore, type WatchSubscription } from "./object_store.ts";
 import { discoveryDocument } from "./discovery.ts";
+import { podTable, wantsTable } from "./pod_table.ts";
 
 /** Options of the fake API server. */
 export interface FakeApiServerOptions {
@@ -316,14 +317,16 @@ export class FakeApiServer {
       case "GET": {
         if (name) return json(this.store.get(plural, namespace, name));
         const selector = parseLabelSelector(query.get("labelSelector"));
+        const table = plural === "pods" && wantsTable(request.headers.get("accept"));
         if (query.get("watch") === "true" || query.get("watch") === "1") {
-          return this.#watch(plural, namespace, selector, query);
+          return this.#watch(plural, namespace, selector, query, table);
         }
         const { items, resourceVersion } = this.store.list(plural, namespace, selector);
         const limit = Number(query.get("limit") ?? 0);
         const offset = Number(query.get("continue") ?? 0);
         const page = limit > 0 ? items.slice(offset, offset + limit) : items;
         const more = limit > 0 && offset + limit < items.length;
+        if (table) return json(podTable(page, resourceVersion));
         return json({
           kind: `${kind}List`,
           apiVersion,
@@ -370,6 +373,7 @@ export class FakeApiServer {
     namespace: string | undefined,
     selector: ReturnType<typeof parseLabelSelector>,
     query: URLSearchParams,
+    table = false,
   ): Response {
     const fromRv = Number(query.get("resourceVersion") || 0);
     const timeoutSeconds = Number(query.get("timeoutSeconds") || 0);
@@ -400,7 +404,11 @@ export class FakeApiServer {
           resource: plural,
           namespace,
           selector,
-          send: (type, object) => write({ type, object }),
+          send: (type, object) =>
+            write({
+              type,
+              object: table ? podTable([object], String(object.metadata?.resourceVersion)) : object,
+            }),
         };
         let unsubscribe = () => {};
         cleanup = () => {
