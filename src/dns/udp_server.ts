@@ -29,15 +29,19 @@ export async function serveUdp(
 ): Promise<void> {
   const buffer = new Uint8Array(65535);
   const ignore = () => {};
+  let failures = 0;
   for (;;) {
     let received: [Uint8Array, Deno.Addr];
     try {
       received = await conn.receive(buffer);
+      failures = 0;
     } catch (error) {
       if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
         return;
       }
-      continue; // e.g. an ICMP error surfaced on the socket: keep serving
+      // e.g. an ICMP error surfaced on the socket: keep serving, but never spin on a broken one
+      if (++failures > 100) await new Promise((resolve) => setTimeout(resolve, 10));
+      continue;
     }
     const [data, addr] = received;
     const client = addr as Deno.NetAddr;
