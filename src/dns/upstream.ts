@@ -132,13 +132,16 @@ class UdpExchanger {
 
   async #receiveLoop(): Promise<void> {
     const buffer = new Uint8Array(65535);
+    let failures = 0;
     while (!this.#closed) {
       let data: Uint8Array;
       try {
         [data] = await this.#conn.receive(buffer);
+        failures = 0;
       } catch {
         if (this.#closed) return;
         this.#stats.errors++;
+        if (++failures > 100) await new Promise((resolve) => setTimeout(resolve, 10));
         continue;
       }
       if (data.length < 12) continue;
