@@ -30,14 +30,15 @@ function connectionTo(api: FakeApiServer): KubeConnection {
   };
 }
 
+/** Runs a watcher against `fake` (over `connection` when given) while `body` runs; stops both. */
 async function withWatcher(
   fake: FakeApiServer,
-  options: Partial<PodWatcherOptions>,
+  { connection, ...options }: Partial<PodWatcherOptions> & { connection?: KubeConnection },
   body: (index: NetworkIndex, watcher: PodWatcher) => Promise<void>,
 ): Promise<void> {
   const index = new NetworkIndex();
   const watcher = new PodWatcher({
-    api: new KubeApi(connectionTo(fake)),
+    api: new KubeApi(connection ?? connectionTo(fake)),
     index,
     labelSelector: "kubedock=true",
     toRecord: (pod) => podToRecord(pod, CONTRACT),
@@ -221,25 +222,22 @@ Deno.test("the watcher over HTTPS: cluster CA, client certificate and token from
     const connection = await loadConnection({ kubeconfig: `${dir}/kubeconfig` });
     assert.ok(connection.httpClient, "a TLS client with the cluster CA and the client certificate");
     await fake.createPod(kubedockPod("db1", ["db"], ["n1"]));
-    const index = new NetworkIndex();
-    const watcher = new PodWatcher({
-      api: new KubeApi(connection),
-      index,
-      labelSelector: "kubedock=true",
-      toRecord: (pod) => podToRecord(pod, CONTRACT),
-      log: getLogger(["kubedock-dns", "test"]),
+    await withWatcher(fake, { connection }, async (index) => {
+      await eventually(() => hasAlias(index, "n1", "db"), "db1 over HTTPS");
+      await fake.createPod(kubedockPod("db2", ["db2"], ["n1"]));
+      await eventually(() => hasAlias(index, "n1", "db2"), "a watch event over HTTPS");
+      // while the server is up: without the cluster CA it is refused, with it answered
+      const untrusted = await fetch(`${fake.url}/api`).then(
+        (r) => (r.body?.cancel(), "connected"),
+        (e) => String(e.cause ?? e),
+      );
+      assert.match(untrusted, /certificate|UnknownIssuer|invalid peer/i);
+      const trusted = await fetch(`${fake.url}/api`, { client: connection.httpClient }).then((r) =>
+        r.json()
+      );
+      assert.equal(trusted.kind, "APIVersions");
     });
-    const stop = new AbortController();
-    const running = watcher.run(stop.signal);
-    await eventually(() => hasAlias(index, "n1", "db"), "db1 over HTTPS");
-    await fake.createPod(kubedockPod("db2", ["db2"], ["n1"]));
-    await eventually(() => hasAlias(index, "n1", "db2"), "a watch event over HTTPS");
-    stop.abort();
-    await running;
     connection.httpClient!.close();
-    // without the cluster CA the same server is refused
-    const untrusted = await fetch(`${fake.url}/api`).then(() => "connected", () => "refused");
-    assert.equal(untrusted, "refused");
   } finally {
     await fake.stop();
     await Deno.remove(dir, { recursive: true });
@@ -267,19 +265,9 @@ Deno.test("in-cluster: service account token (re-read), CA and namespace, over H
     assert.equal(connection.server, `https://127.0.0.1:${fake.port}`);
     assert.equal(await connection.authorization(), "Bearer first-token");
     await fake.createPod(kubedockPod("db1", ["db"], ["n1"]));
-    const index = new NetworkIndex();
-    const watcher = new PodWatcher({
-      api: new KubeApi(connection),
-      index,
-      labelSelector: "kubedock=true",
-      toRecord: (pod) => podToRecord(pod, CONTRACT),
-      log: getLogger(["kubedock-dns", "test"]),
+    await withWatcher(fake, { connection }, async (index) => {
+      await eventually(() => hasAlias(index, "n1", "db"), "db1 through the in-cluster connection");
     });
-    const stop = new AbortController();
-    const running = watcher.run(stop.signal);
-    await eventually(() => hasAlias(index, "n1", "db"), "db1 through the in-cluster connection");
-    stop.abort();
-    await running;
     assert.deepEqual(
       [...fake.authorizations],
       ["Bearer first-token"],
