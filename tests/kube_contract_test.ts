@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { parseKubeconfig } from "../src/kube/kubeconfig.ts";
+import { backoffDelay, sleep } from "../src/kube/backoff.ts";
 import { loadConnection, rotatingToken } from "../src/kube/connection.ts";
 import { annotationValues, podToRecord } from "../src/kube/pod_to_record.ts";
 
@@ -163,4 +164,20 @@ users: [{name: u, user: {token: abc}}]
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("back-off: capped, jittered, and an abortable sleep", async () => {
+  for (let i = 0; i < 50; i++) {
+    const first = backoffDelay(1, 250, 10_000);
+    assert.ok(first >= 125 && first <= 250, `first retry ${first}`);
+    const late = backoffDelay(30, 250, 10_000);
+    assert.ok(late >= 5_000 && late <= 10_000, `capped retry ${late}`);
+  }
+  const stop = new AbortController();
+  const started = performance.now();
+  const waiting = sleep(10_000, stop.signal);
+  stop.abort();
+  await waiting;
+  assert.ok(performance.now() - started < 1_000, "abort ends the sleep at once");
+  await sleep(10_000, stop.signal); // already aborted: returns at once, no timer left behind
 });

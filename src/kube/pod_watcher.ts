@@ -13,6 +13,7 @@ import type { Logger } from "@logtape/logtape";
 import type { NetworkIndex } from "../index/network_index.ts";
 import { type PodRecord, sameRecord } from "../index/pod_record.ts";
 import { type KubeApi, KubeApiError } from "./api_client.ts";
+import { backoffDelay, sleep } from "./backoff.ts";
 
 /** Options of the watch loop. */
 export interface PodWatcherOptions {
@@ -49,19 +50,6 @@ interface WatchEvent {
 }
 
 class Gone extends Error {}
-
-/** Waits `ms` or until `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 /**
  * Keeps a {@linkcode NetworkIndex} equal to the opted-in pods of one namespace.
@@ -129,7 +117,12 @@ export class PodWatcher {
         log.info("watch ended; resuming from resourceVersion {resourceVersion}", {
           resourceVersion: this.#resourceVersion,
         });
-        if (failures > 0) await sleep(this.#delay(failures), signal);
+        if (failures > 0) {
+          await sleep(
+            backoffDelay(failures, this.#o.backoffInitialMs, this.#o.backoffMaxMs),
+            signal,
+          );
+        }
       } catch (error) {
         if (signal.aborted) break;
         if (error instanceof Gone) {
@@ -141,7 +134,7 @@ export class PodWatcher {
         }
         failures++;
         this.stats.errors++;
-        const delayMs = this.#delay(failures);
+        const delayMs = backoffDelay(failures, this.#o.backoffInitialMs, this.#o.backoffMaxMs);
         log.warn(
           "pod watch failed ({error}); retrying in {delayMs} ms from resourceVersion {resourceVersion}",
           {
@@ -153,12 +146,6 @@ export class PodWatcher {
         await sleep(delayMs, signal);
       }
     }
-  }
-
-  #delay(failures: number): number {
-    const { backoffInitialMs, backoffMaxMs } = this.#o;
-    const ceiling = Math.min(backoffMaxMs, backoffInitialMs * 2 ** Math.min(failures - 1, 20));
-    return Math.round(ceiling / 2 + Math.random() * ceiling / 2);
   }
 
   #path(): string {

@@ -6,6 +6,7 @@
 
 import type { Logger } from "@logtape/logtape";
 import type { KubeApi } from "./api_client.ts";
+import { sleep } from "./backoff.ts";
 
 /**
  * Resolves to the ClusterIP of Service `name` in the API's namespace, retrying every `retryMs`
@@ -45,13 +46,7 @@ export async function waitForClusterIp(
         error: (error as Error).message,
       });
     }
-    await new Promise((resolve) => {
-      const timer = setTimeout(resolve, retryMs);
-      signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      }, { once: true });
-    });
+    await sleep(retryMs, signal);
   }
   return undefined;
 }

@@ -8,6 +8,7 @@
 
 import type { Config } from "../config/config.ts";
 import type { KubeApi } from "../kube/api_client.ts";
+import { backoffDelay, sleep } from "../kube/backoff.ts";
 import { waitForClusterIp } from "../kube/service_ip.ts";
 import { logger } from "../observability/log.ts";
 import { bootstrapTls } from "./bootstrap.ts";
@@ -33,18 +34,13 @@ async function retry<T>(
     try {
       return await attempt();
     } catch (error) {
-      const delayMs = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
+      const delayMs = backoffDelay(failures + 1, 500, 30_000);
       log.warn("{what} failed ({error}); retrying in {delayMs} ms", {
         what,
         error: (error as Error).message,
         delayMs,
       });
-      await new Promise((resolve) => {
-        const timer = setTimeout(resolve, delayMs);
-        signal.addEventListener("abort", () => (clearTimeout(timer), resolve(undefined)), {
-          once: true,
-        });
-      });
+      await sleep(delayMs, signal);
     }
   }
   return undefined;
