@@ -23,6 +23,7 @@ import { PROMETHEUS_CONTENT_TYPE } from "./src/observability/metrics.ts";
 import { ProgramMetrics } from "./src/observability/program_metrics.ts";
 import { queryObserver } from "./src/observability/query_observer.ts";
 import { type RunningWebhook, startWebhook } from "./src/webhook/run_webhook.ts";
+import { readTlsFiles } from "./src/webhook/server.ts";
 
 /** The version reported by `kubedock_dns_build_info`. */
 export const VERSION = "0.1.0";
@@ -92,13 +93,14 @@ async function main(config: Config): Promise<void> {
       holds,
       stats: dispatchStats,
     }));
-  if (config.webhook && config.tlsCert && config.tlsKey) {
-    for (const [flag, path] of [["tls-cert", config.tlsCert], ["tls-key", config.tlsKey]]) {
-      await Deno.readTextFile(path).catch((e) => die(`--${flag} ${path}: ${e.message}`));
-    }
-  }
+  // certificate files are read once here, so a bad path stops the start with one line
+  const files = config.webhook && config.tlsCert && config.tlsKey
+    ? await readTlsFiles(config.tlsCert, config.tlsKey).catch((e) =>
+      die(`--tls-cert ${config.tlsCert} / --tls-key ${config.tlsKey}: ${e.message}`)
+    )
+    : undefined;
   const webhook: RunningWebhook | undefined = config.webhook
-    ? startWebhook(config, api, metrics?.observeReview)
+    ? startWebhook(config, api, { files, onReview: metrics?.observeReview })
     : undefined;
   let stopping = false;
   const ready = () => !stopping && index.synced && (webhook?.ready() ?? true);

@@ -63,8 +63,13 @@ async function retry<T>(
 export function startWebhook(
   config: Config,
   api: KubeApi,
-  onReview?: (result: ReviewResult, elapsedMs: number) => void,
+  options: {
+    /** The certificate read from `--tls-cert`/`--tls-key` at start (checked there). */
+    files?: TlsMaterial;
+    onReview?: (result: ReviewResult, elapsedMs: number) => void;
+  } = {},
 ): RunningWebhook {
+  const { files, onReview } = options;
   const log = logger("webhook");
   const stop = new AbortController();
   let dnsServiceIp: string | undefined;
@@ -85,12 +90,7 @@ export function startWebhook(
   const handler = webhookHandler(settings, log, onReview);
 
   const loadTls = async (): Promise<TlsMaterial> => {
-    if (config.tlsCert && config.tlsKey) {
-      return {
-        cert: await Deno.readTextFile(config.tlsCert),
-        key: await Deno.readTextFile(config.tlsKey),
-      };
-    }
+    if (files) return files;
     return await bootstrapTls({
       api,
       secretName: config.tlsSecret!,
@@ -117,7 +117,7 @@ export function startWebhook(
         });
       }
     });
-    if (config.tlsCert && config.tlsKey) {
+    if (files && config.tlsCert && config.tlsKey) {
       stopPolling = pollTlsFiles(
         config.tlsCert,
         config.tlsKey,

@@ -163,6 +163,19 @@ export class WebhookServer {
 }
 
 /**
+ * Reads a certificate chain and its key from PEM files.
+ *
+ * @example
+ * ```ts
+ * import { readTlsFiles } from "./server.ts";
+ * const tls = await readTlsFiles("/etc/kubedock-dns/tls.crt", "/etc/kubedock-dns/tls.key");
+ * ```
+ */
+export async function readTlsFiles(certPath: string, keyPath: string): Promise<TlsMaterial> {
+  return { cert: await Deno.readTextFile(certPath), key: await Deno.readTextFile(keyPath) };
+}
+
+/**
  * Re-reads certificate files every `intervalMs` and calls `onChange` when their content changed.
  * Returns a function that stops the polling.
  *
@@ -187,10 +200,7 @@ export function pollTlsFiles(
     if (busy) return;
     busy = true;
     try {
-      const tls = {
-        cert: await Deno.readTextFile(certPath),
-        key: await Deno.readTextFile(keyPath),
-      };
+      const tls = await readTlsFiles(certPath, keyPath);
       if (tls.cert + tls.key !== last) {
         await onChange(tls);
         last = tls.cert + tls.key;
