@@ -46,30 +46,29 @@ export function serveTcp(
   stats: DispatchStats,
   options: TcpServerOptions,
 ): TcpServer {
-  /** open connection → the replies it is still writing */
-  const open = new Map<Deno.Conn, () => Promise<void>>();
+  /** open connection → its handler, and the replies it is still writing */
+  const open = new Map<Deno.Conn, { handled: Promise<void>; writes: () => Promise<void> }>();
   const closeListener = () => {
     try {
       listener.close();
     } catch { /* closed */ }
   };
   const finished = (async () => {
-    const handlers: Promise<void>[] = [];
     try {
       for await (const conn of listener) {
-        const handled = serveConnection(
+        const entry = { handled: Promise.resolve(), writes: () => Promise.resolve() };
+        open.set(conn, entry);
+        entry.handled = serveConnection(
           conn,
           resolve,
           stats,
           options,
-          (writes) => open.set(conn, writes),
+          (writes) => entry.writes = writes,
         )
           .finally(() => open.delete(conn));
-        handlers.push(handled);
-        if (handlers.length > 1024) handlers.splice(0, handlers.length - 1024);
       }
     } catch { /* listener closed */ }
-    await Promise.allSettled([...handlers]);
+    await Promise.allSettled([...open.values()].map((entry) => entry.handled));
   })();
   return {
     finished,
@@ -78,7 +77,7 @@ export function serveTcp(
     },
     async close() {
       closeListener();
-      await Promise.all([...open].map(async ([conn, writes]) => {
+      await Promise.all([...open].map(async ([conn, { writes }]) => {
         await writes();
         try {
           conn.close();
