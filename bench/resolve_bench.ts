@@ -13,25 +13,12 @@ import { HoldRegistry } from "../src/dns/hold.ts";
 import type { Upstream } from "../src/dns/upstream.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import { encodeQuery } from "../tests/helpers/packet.ts";
+import { podRecord } from "../tests/helpers/records.ts";
 
 const index = new NetworkIndex();
 index.replaceAll([
-  {
-    uid: "1",
-    name: "db1",
-    ips: ["127.0.0.2"],
-    aliases: ["db"],
-    networks: ["n1"],
-    answerable: true,
-  },
-  {
-    uid: "2",
-    name: "app1",
-    ips: ["127.0.0.3"],
-    aliases: ["app"],
-    networks: ["n1"],
-    answerable: true,
-  },
+  podRecord("db1", ["127.0.0.2"], ["db"], ["n1"]),
+  podRecord("app1", ["127.0.0.3"], ["app"], ["n1"]),
 ]);
 const nullUpstream: Upstream = { exchange: () => Promise.resolve(null), close: () => {} };
 const resolve = buildResolver({

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import type { PodRecord } from "../src/index/pod_record.ts";
+import { podRecord } from "./helpers/records.ts";
 import { startTestDnsServer } from "./helpers/dns_server.ts";
 import { DnsUpstream } from "../src/dns/upstream.ts";
 import { answerData, dig } from "./helpers/dig.ts";
@@ -13,26 +14,16 @@ import { BIG_TXT_NAME, freePort, startDnsmasq } from "./helpers/dnsmasq.ts";
 const WAIT_MS = 1_500;
 const UPSTREAM_TIMEOUT_MS = 300;
 
-function pod(
-  name: string,
-  ips: string[],
-  aliases: string[],
-  networks: string[],
-  answerable = true,
-): PodRecord {
-  return { uid: `uid-${name}`, name, ips, aliases, networks, answerable };
-}
-
 const SEED: PodRecord[] = [
-  pod("db1", ["127.0.0.2"], ["db"], ["test1"]),
-  pod("service1", ["127.0.0.3"], ["service1"], ["test1"]),
-  pod("db2", ["127.0.0.4"], ["db"], ["test2"]),
-  pod("service2", ["127.0.0.5"], ["service2"], ["test2"]),
-  pod("cache", ["127.0.0.6", "fd00::6"], ["cache", "frikandel.nl"], ["test1"]),
-  pod("late", ["127.0.0.7"], ["late"], ["test1"], false),
+  podRecord("db1", ["127.0.0.2"], ["db"], ["test1"]),
+  podRecord("service1", ["127.0.0.3"], ["service1"], ["test1"]),
+  podRecord("db2", ["127.0.0.4"], ["db"], ["test2"]),
+  podRecord("service2", ["127.0.0.5"], ["service2"], ["test2"]),
+  podRecord("cache", ["127.0.0.6", "fd00::6"], ["cache", "frikandel.nl"], ["test1"]),
+  podRecord("late", ["127.0.0.7"], ["late"], ["test1"], false),
   ...Array.from(
     { length: 40 },
-    (_, i) => pod(`many${i}`, [`127.0.1.${i + 1}`], ["many"], ["test1"]),
+    (_, i) => podRecord(`many${i}`, [`127.0.1.${i + 1}`], ["many"], ["test1"]),
   ),
 ];
 
@@ -130,7 +121,7 @@ Deno.test("DNS server end to end with dig and dnsmasq", async (t) => {
       const pending = dig("late", at("127.0.0.3"));
       await new Promise((r) => setTimeout(r, 300));
       const flippedAt = performance.now();
-      index.upsert(pod("late", ["127.0.0.7"], ["late"], ["test1"], true));
+      index.upsert(podRecord("late", ["127.0.0.7"], ["late"], ["test1"], true));
       const r = await pending;
       const afterFlipMs = performance.now() - flippedAt;
       assert.deepEqual(answerData(r, "A"), ["127.0.0.7"], r.output);
@@ -153,7 +144,7 @@ Deno.test("DNS server end to end with dig and dnsmasq", async (t) => {
     await t.step("names under --internal-domain are held too", async () => {
       const pending = dig("kafka.internal.test", at("127.0.0.2"));
       await new Promise((r) => setTimeout(r, 200));
-      index.upsert(pod("kafka", ["127.0.0.8"], ["kafka.internal.test"], ["test1"]));
+      index.upsert(podRecord("kafka", ["127.0.0.8"], ["kafka.internal.test"], ["test1"]));
       const r = await pending;
       assert.deepEqual(answerData(r, "A"), ["127.0.0.8"], r.output);
     });

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import type { PodRecord } from "../src/index/pod_record.ts";
+import { podRecord } from "./helpers/records.ts";
 import { startTestDnsServer } from "./helpers/dns_server.ts";
 import { DnsUpstream } from "../src/dns/upstream.ts";
 import { answerData, dig } from "./helpers/dig.ts";
@@ -14,30 +15,9 @@ import { decode, encodeQuery } from "./helpers/packet.ts";
 import { RawUdpClient } from "./helpers/udp_client.ts";
 
 const PODS: PodRecord[] = [
-  {
-    uid: "1",
-    name: "db1",
-    ips: ["127.0.0.2"],
-    aliases: ["db"],
-    networks: ["n1"],
-    answerable: true,
-  },
-  {
-    uid: "2",
-    name: "app1",
-    ips: ["127.0.0.3"],
-    aliases: ["app"],
-    networks: ["n1"],
-    answerable: true,
-  },
-  {
-    uid: "3",
-    name: "db2",
-    ips: ["127.0.0.4"],
-    aliases: ["db"],
-    networks: ["n2"],
-    answerable: true,
-  },
+  podRecord("db1", ["127.0.0.2"], ["db"], ["n1"]),
+  podRecord("app1", ["127.0.0.3"], ["app"], ["n1"]),
+  podRecord("db2", ["127.0.0.4"], ["db"], ["n2"]),
 ];
 const SOURCES = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.99"];
 

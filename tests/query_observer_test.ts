@@ -4,6 +4,7 @@ import { NetworkIndex } from "../src/index/network_index.ts";
 import { parseQuery } from "../src/dns/wire.ts";
 import { queryObserver } from "../src/observability/query_observer.ts";
 import { encodeQuery } from "./helpers/packet.ts";
+import { podRecord } from "./helpers/records.ts";
 
 Deno.test("per-query observation: one debug line at debug level, nothing otherwise", () => {
   const records: LogRecord[] = [];
@@ -14,14 +15,7 @@ Deno.test("per-query observation: one debug line at debug level, nothing otherwi
   });
   try {
     const index = new NetworkIndex();
-    index.upsert({
-      uid: "1",
-      name: "app1",
-      ips: ["127.0.0.3"],
-      aliases: ["app"],
-      networks: ["n1"],
-      answerable: true,
-    });
+    index.upsert(podRecord("app1", ["127.0.0.3"], ["app"], ["n1"]));
     assert.equal(
       queryObserver(false, index),
       undefined,
