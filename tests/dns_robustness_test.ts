@@ -156,3 +156,22 @@ Deno.test("robustness against bad packets", async (t) => {
     await dnsmasq.stop();
   }
 });
+
+Deno.test("an idle TCP connection is closed after the idle timeout", async () => {
+  const index = new NetworkIndex();
+  index.replaceAll(PODS);
+  const upstream = new DnsUpstream({ hostname: "127.0.0.1", port: 9 }, 300);
+  const server = startTestDnsServer(index, upstream, { tcpIdleTimeoutMs: 200 });
+  const conn = await Deno.connect(server.address);
+  try {
+    const started = performance.now();
+    const read = await conn.read(new Uint8Array(16)).catch(() => null);
+    const waited = performance.now() - started;
+    assert.equal(read, null, "the server closed it");
+    assert.ok(waited >= 150 && waited < 2_000, `closed after ${waited.toFixed(0)} ms`);
+  } finally {
+    conn.close();
+    await server.close();
+    upstream.close();
+  }
+});

@@ -203,15 +203,20 @@ export class ProgramMetrics {
     r.add(
       new Gauge(
         "kubedock_dns_held_queries",
-        "Queries held now, waiting for an alias to become answerable.",
+        "Internal-name queries in the hold path now (asking upstream, or waiting for the alias); bounded by --max-pending.",
         [],
         one(() => holds.size),
       ),
     );
     r.add(
-      new CounterFunc("kubedock_dns_held_queries_total", "Held queries by how they ended.", [
-        "outcome",
-      ], () => Object.entries(holds.outcomes).map(([outcome, n]) => [[outcome], n])),
+      new CounterFunc(
+        "kubedock_dns_held_queries_total",
+        "Queries that took the hold path, by how they ended (upstream: upstream had the answer, never waited).",
+        [
+          "outcome",
+        ],
+        () => Object.entries(holds.outcomes).map(([outcome, n]) => [[outcome], n]),
+      ),
     );
     r.add(
       new Gauge(
