@@ -14,6 +14,7 @@ import { FakeApiServer } from "../src/fake/api_server.ts";
 import { mutatingAdmission } from "../src/fake/admission.ts";
 import { ServiceProxy } from "../src/fake/service_proxy.ts";
 import { firstNameserver } from "../src/config/resolv_conf.ts";
+import { localPermissionFlags } from "./permission_flags.ts";
 import { freePort } from "../src/fake/free_port.ts";
 import { kubedockPod } from "../src/fake/kubedock_pod.ts";
 import { webhookConfiguration } from "../src/fake/webhook_configuration.ts";
@@ -49,9 +50,10 @@ const child = new Deno.Command("deno", {
   args: [
     "run",
     "--no-prompt",
-    `--allow-net=127.0.0.0/8,0.0.0.0,${upstream.includes(":") ? `[${upstream}]` : upstream}`,
-    `--allow-read=${kubeconfig},/etc/resolv.conf`,
-    "--allow-env=KUBECONFIG,KUBERNETES_SERVICE_HOST,KUBERNETES_SERVICE_PORT,LOG_STREAM,LOG_TOKENS",
+    ...await localPermissionFlags({
+      net: ["127.0.0.0/8", "0.0.0.0", upstream.includes(":") ? `[${upstream}]` : upstream],
+      read: [kubeconfig],
+    }),
     new URL("../main.ts", import.meta.url).pathname,
     "--kubeconfig",
     kubeconfig,

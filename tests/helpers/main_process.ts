@@ -1,13 +1,16 @@
 /** main.ts as a subprocess, started the way an operator would, with explicit permissions. */
+import { localPermissionFlags } from "../../scripts/permission_flags.ts";
 import { freePort, waitForTcp } from "./dnsmasq.ts";
 
-/** Permissions of the program under test: loopback only, its kubeconfig (and other files), resolv.conf. */
-export function mainPermissions(kubeconfigPath: string, ...readable: string[]): string[] {
-  return [
-    "--allow-net=127.0.0.0/8,0.0.0.0",
-    `--allow-read=${[kubeconfigPath, ...readable, "/etc/resolv.conf"].join(",")}`,
-    "--allow-env=KUBECONFIG,KUBERNETES_SERVICE_HOST,KUBERNETES_SERVICE_PORT,LOG_STREAM,LOG_TOKENS",
-  ];
+/**
+ * Permissions of the program under test: the production environment list, loopback only, its
+ * kubeconfig (and other files), resolv.conf.
+ */
+export function mainPermissions(kubeconfigPath: string, ...readable: string[]): Promise<string[]> {
+  return localPermissionFlags({
+    net: ["127.0.0.0/8", "0.0.0.0"],
+    read: [kubeconfigPath, ...readable],
+  });
 }
 
 /** A running kubedock-dns process. */
@@ -26,14 +29,17 @@ export interface MainProcess {
 }
 
 /** Starts `main.ts` with `args` plus listen addresses on free loopback ports. */
-export async function startMain(args: string[], permissions: string[]): Promise<MainProcess> {
+export async function startMain(
+  args: string[],
+  permissions: string[] | Promise<string[]>,
+): Promise<MainProcess> {
   const dns = { hostname: "127.0.0.1", port: freePort() };
   const health = { hostname: "127.0.0.1", port: freePort() };
   const child = new Deno.Command("deno", {
     args: [
       "run",
       "--no-prompt",
-      ...permissions,
+      ...(await permissions),
       new URL("../../main.ts", import.meta.url).pathname,
       "--dns-listen",
       `${dns.hostname}:${dns.port}`,
