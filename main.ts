@@ -57,6 +57,12 @@ async function main(config: Config): Promise<void> {
   const log = logger("main");
   const upstreamAddress = config.upstream ?? await defaultUpstream();
   const connection = await loadConnection(config).catch((e) => die(e.message));
+  // certificate files are read once, before anything listens, so a bad path stops the start with one line
+  const files = config.webhook && config.tlsCert && config.tlsKey
+    ? await readTlsFiles(config.tlsCert, config.tlsKey).catch((e) =>
+      die(`--tls-cert ${config.tlsCert} / --tls-key ${config.tlsKey}: ${e.message}`)
+    )
+    : undefined;
   const api = new KubeApi(connection);
   const index = new NetworkIndex();
   const upstream = new DnsUpstream(upstreamAddress, config.upstreamTimeoutMs);
@@ -93,12 +99,6 @@ async function main(config: Config): Promise<void> {
       holds,
       stats: dispatchStats,
     }));
-  // certificate files are read once here, so a bad path stops the start with one line
-  const files = config.webhook && config.tlsCert && config.tlsKey
-    ? await readTlsFiles(config.tlsCert, config.tlsKey).catch((e) =>
-      die(`--tls-cert ${config.tlsCert} / --tls-key ${config.tlsKey}: ${e.message}`)
-    )
-    : undefined;
   const webhook: RunningWebhook | undefined = config.webhook
     ? startWebhook(config, api, { files, onReview: metrics?.observeReview })
     : undefined;

@@ -66,10 +66,9 @@ export interface DnsServer {
  * ```
  */
 export function buildResolver(options: DnsServerOptions, holds: HoldRegistry): DnsResolver {
-  const settings = { ...options };
   return chain(
-    internalAnswerHandler(settings),
-    holdHandler(settings, holds),
+    internalAnswerHandler(options),
+    holdHandler(options, holds),
     forwardHandler(options.upstream),
   );
 }
