@@ -5,17 +5,19 @@
  * @module
  */
 
-import { type Config, ConfigError, parseConfig } from "./src/config/config.ts";
-import { formatHostPort, type HostPort, parseHostPort } from "./src/config/host_port.ts";
+import { type Config, ConfigError, ownUpstreamMessage, parseConfig } from "./src/config/config.ts";
+import { formatHostPort, type HostPort, parseHostPort, reaches } from "./src/config/host_port.ts";
 import { firstNameserver } from "./src/config/resolv_conf.ts";
-import { HoldRegistry } from "./src/dns/hold.ts";
+import type { DnsRequest } from "./src/dns/handler.ts";
 import { startDnsServer } from "./src/dns/server.ts";
+import { DnsServerState } from "./src/dns/state.ts";
 import { DnsUpstream } from "./src/dns/upstream.ts";
 import { NetworkIndex } from "./src/index/network_index.ts";
 import { KubeApi } from "./src/kube/api_client.ts";
 import { loadConnection } from "./src/kube/connection.ts";
 import { podToRecord } from "./src/kube/pod_to_record.ts";
 import { PodWatcher } from "./src/kube/pod_watcher.ts";
+import { InvalidAliasLog } from "./src/kube/invalid_aliases.ts";
 import { networksSnapshot } from "./src/observability/debug_networks.ts";
 import { type HealthRoutes, startHealthServer } from "./src/observability/health_server.ts";
 import { configureLogging, logger } from "./src/observability/log.ts";
@@ -52,10 +54,34 @@ async function defaultUpstream(): Promise<HostPort> {
     die("--upstream not given and /etc/resolv.conf names no nameserver");
 }
 
+/** How often at most a forwarding loop is logged (it is counted every time). */
+const LOOP_LOG_INTERVAL_MS = 10_000;
+
+/** Logs a forwarding loop as an error naming the upstream, at most once per interval. */
+function loopReporter(upstream: string): (request: DnsRequest) => void {
+  const log = logger("dns");
+  let lastLogged = -Infinity;
+  let since = 0;
+  return (request) => {
+    since++;
+    const now = performance.now();
+    if (now - lastLogged < LOOP_LOG_INTERVAL_MS) return;
+    lastLogged = now;
+    log.error(
+      "forwarding loop: {name} came back from {source} while being asked of upstream {upstream} ({count} since the last report); it is not forwarded again. Point --upstream at the cluster DNS, not at kubedock-dns",
+      { name: request.query.name, source: request.source, upstream, count: since },
+    );
+    since = 0;
+  };
+}
+
 async function main(config: Config): Promise<void> {
   configureLogging(config.logLevel, config.logFormat);
   const log = logger("main");
   const upstreamAddress = config.upstream ?? await defaultUpstream();
+  if (reaches(upstreamAddress, config.dnsListen)) {
+    die(ownUpstreamMessage(upstreamAddress, config.dnsListen)); // resolv.conf names this server
+  }
   const connection = await loadConnection(config).catch((e) => die(e.message));
   // certificate files are read once, before anything listens, so a bad path stops the start with one line
   const files = config.webhook && config.tlsCert && config.tlsKey
@@ -66,21 +92,28 @@ async function main(config: Config): Promise<void> {
   const api = new KubeApi(connection);
   const index = new NetworkIndex();
   const upstream = new DnsUpstream(upstreamAddress, config.upstreamTimeoutMs);
+  const invalidAliases = InvalidAliasLog.to(logger("kube"));
   const watcher = new PodWatcher({
     api,
     index,
     labelSelector: `${config.label}=true`,
-    toRecord: (pod) => podToRecord(pod, config),
+    toRecord: (pod) =>
+      podToRecord(pod, config, (key, value, reason) =>
+        invalidAliases.report(
+          `${pod.metadata?.namespace ?? connection.namespace}/${pod.metadata?.name}`,
+          key,
+          value,
+          reason,
+        )),
     log: logger("kube"),
   });
-  const holds = new HoldRegistry(config.maxPending);
-  const dispatchStats = { dropped: 0, rejected: 0 };
+  const state = DnsServerState.fromConfig(config);
   const metrics = config.metrics
     ? new ProgramMetrics({
       index,
-      holds,
-      dispatch: dispatchStats,
+      dns: state,
       upstream: upstream.stats,
+      invalidAliases,
       watcher: watcher.stats,
       version: VERSION,
     })
@@ -93,11 +126,10 @@ async function main(config: Config): Promise<void> {
       ttl: config.ttl,
       searchSuffix: `${connection.namespace}.svc.${config.clusterDomain}`,
       internalDomains: config.internalDomains,
-      waitTimeoutMs: config.waitTimeoutMs,
-      maxPending: config.maxPending,
+      state,
+      upstreamAddresses: [upstreamAddress],
+      onLoop: loopReporter(formatHostPort(upstreamAddress)),
       observe: queryObserver(config.logLevel === "debug", index, metrics),
-      holds,
-      stats: dispatchStats,
     }));
   const webhook: RunningWebhook | undefined = config.webhook
     ? startWebhook(config, api, { files, onReview: metrics?.observeReview })

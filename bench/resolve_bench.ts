@@ -7,9 +7,11 @@
  * @module
  */
 
-import { dispatch } from "../src/dns/dispatch.ts";
+import { DEFAULT_CONFIG } from "../src/config/config.ts";
+import { dispatch, type DispatchContext } from "../src/dns/dispatch.ts";
+import { LoopProbe } from "../src/dns/loop_probe.ts";
 import { buildResolver } from "../src/dns/server.ts";
-import { HoldRegistry } from "../src/dns/hold.ts";
+import { DnsServerState } from "../src/dns/state.ts";
 import type { Upstream } from "../src/dns/upstream.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import { encodeQuery } from "../tests/helpers/packet.ts";
@@ -28,21 +30,20 @@ const resolve = buildResolver({
   ttl: 10,
   searchSuffix: "ci.svc.cluster.local",
   internalDomains: [],
-  waitTimeoutMs: 1000,
-  maxPending: 10,
-}, new HoldRegistry(10));
-const stats = { dropped: 0, rejected: 0 };
+  state: DnsServerState.fromConfig(DEFAULT_CONFIG),
+}, new LoopProbe(() => {}));
+const context: DispatchContext = { resolve, stats: { dropped: 0, rejected: 0 }, transport: "udp" };
 const internalQuery = encodeQuery("db", "A");
 const searchQuery = encodeQuery("db.ci.svc.cluster.local", "A", 1, 1232);
 
 Deno.bench("internal answer (db A from a pod)", { group: "resolve", baseline: true }, () => {
-  dispatch(internalQuery.slice(), "127.0.0.3", "udp", resolve, stats);
+  dispatch(context, internalQuery.slice(), "127.0.0.3");
 });
 
 Deno.bench("internal answer through the search suffix, EDNS", { group: "resolve" }, () => {
-  dispatch(searchQuery.slice(), "127.0.0.3", "udp", resolve, stats);
+  dispatch(context, searchQuery.slice(), "127.0.0.3");
 });
 
 Deno.bench("non-kubedock source up to the forward decision", { group: "resolve" }, () => {
-  dispatch(internalQuery.slice(), "127.0.0.99", "udp", resolve, stats);
+  dispatch(context, internalQuery.slice(), "127.0.0.99");
 });

@@ -67,7 +67,7 @@ Deno.test("main.ts end to end with the fake API server", async (t) => {
 
     await t.step("a pod turning ready is answered while the query waits", async () => {
       ips.late = await startPod("late", ["late"], ["test1"], false);
-      const pending = dig("late", from(ips.service1));
+      const pending = dig("late.ci.svc.cluster.local", from(ips.service1));
       await new Promise((r) => setTimeout(r, 300));
       fake.setReady("late", true);
       const r = await pending;
@@ -92,7 +92,10 @@ Deno.test("main.ts end to end with the fake API server", async (t) => {
         await eventually(() => ipOf("kafka") !== undefined, "kafka IP");
         fake.setReady("kafka", true);
         fake.store.compact();
-        const r = await dig("kafka", { ...from(ips.service1), timeSeconds: 5 });
+        const r = await dig("kafka.ci.svc.cluster.local", {
+          ...from(ips.service1),
+          timeSeconds: 5,
+        });
         assert.deepEqual(answerData(r, "A"), [ipOf("kafka")!], r.output);
         assert.match(main.logs(), /relisting/);
       },
@@ -102,7 +105,7 @@ Deno.test("main.ts end to end with the fake API server", async (t) => {
       await eventually(() => fake.watchCount === 1, "watching again");
       fake.closeWatches(true);
       const ip = await startPod("zookeeper", ["zk"], ["test2"]);
-      const r = await dig("zk", from(ips.service2));
+      const r = await dig("zk.ci.svc.cluster.local", from(ips.service2));
       assert.deepEqual(answerData(r, "A"), [ip], r.output);
     });
 
@@ -117,7 +120,10 @@ Deno.test("main.ts end to end with the fake API server", async (t) => {
         assert.deepEqual(answerData(during, "A"), [ips.db2], "answered while the API is down");
         assert.ok(Date.now() - startedAt < 4_000, "that answer came while the API was still down");
         await eventually(() => fake.watchCount === 1, "watching after the outage", 15_000);
-        const after = await dig("redis", { ...from(ips.service2), timeSeconds: 5 });
+        const after = await dig("redis.ci.svc.cluster.local", {
+          ...from(ips.service2),
+          timeSeconds: 5,
+        });
         assert.deepEqual(answerData(after, "A"), [ip], after.output);
         assert.ok(Date.now() - startedAt >= 5_000);
       },

@@ -112,7 +112,7 @@ Deno.test("network index", async (t) => {
     const index = new NetworkIndex();
     index.replaceAll([]);
     let calls = 0;
-    const unsubscribe = index.onAnswerable(["net1"], ["db"], () => calls++);
+    const unsubscribe = index.onAnswerable((alias) => alias === "db" && calls++);
     index.upsert(pod("x", { aliases: ["other"] }));
     index.upsert(pod("a", { answerable: false }));
     assert.equal(calls, 0);
@@ -129,7 +129,7 @@ Deno.test("network index", async (t) => {
     const index = new NetworkIndex();
     index.upsert(pod("gone", { ips: ["127.0.0.9"], aliases: ["old"] }));
     const seen: string[][] = [];
-    index.onAnswerable(["net1"], ["db"], () => seen.push([...index.networksOf("127.0.0.3")]));
+    index.onAnswerable((alias) => alias === "db" && seen.push([...index.networksOf("127.0.0.3")]));
     assert.equal(index.synced, false);
     index.replaceAll([
       pod("a"),

@@ -53,8 +53,10 @@ Deno.test("graceful shutdown on SIGTERM", async () => {
     const from = { server: main.dns, source: ip()!, timeSeconds: 15 };
     assert.deepEqual(answerData(await dig("app", from), "A"), [ip()!], "indexed");
 
-    const held = ["kafka", "zookeeper", "redis"].map((name) => dig(name, from));
-    const heldTcp = dig("postgres", { ...from, extra: ["+tcp"] });
+    const held = ["kafka", "zookeeper", "redis"].map((name) =>
+      dig(`${name}.ci.svc.cluster.local`, from)
+    );
+    const heldTcp = dig("postgres.ci.svc.cluster.local", { ...from, extra: ["+tcp"] });
     const idleTcp = await Deno.connect(main.dns);
     const forwarded = dig("slow.example.test", from);
     await new Promise((r) => setTimeout(r, 500)); // all held, the slow one in flight

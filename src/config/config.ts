@@ -5,7 +5,7 @@
  */
 
 import { parseDuration } from "./duration.ts";
-import { type HostPort, parseHostPort } from "./host_port.ts";
+import { formatHostPort, type HostPort, parseHostPort, reaches } from "./host_port.ts";
 
 /** Log verbosity accepted by `--log-level`. */
 export type LogLevel = "debug" | "info" | "warning" | "error";
@@ -23,6 +23,14 @@ export interface Config {
   upstreamTimeoutMs: number;
   waitTimeoutMs: number;
   maxPending: number;
+  /** Held queries from one source IP at once. */
+  maxPendingPerSource: number;
+  /** Open DNS-over-TCP connections in all. */
+  tcpMax: number;
+  /** Open DNS-over-TCP connections from one source IP. */
+  tcpMaxPerSource: number;
+  /** An open DNS-over-TCP connection with no query for this long is closed. */
+  tcpIdleTimeoutMs: number;
   ttl: number;
   clusterDomain: string;
   internalDomains: string[];
@@ -75,6 +83,10 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   upstreamTimeoutMs: 2_000,
   waitTimeoutMs: 20_000,
   maxPending: 10_000,
+  maxPendingPerSource: 256,
+  tcpMax: 1_000,
+  tcpMaxPerSource: 16,
+  tcpIdleTimeoutMs: 10_000,
   ttl: 10,
   clusterDomain: "cluster.local",
   internalDomains: [],
@@ -110,7 +122,12 @@ function address(key: "dnsListen" | "upstream" | "webhookListen" | "healthListen
 }
 
 function duration(
-  key: "upstreamTimeoutMs" | "waitTimeoutMs" | "tlsReloadIntervalMs" | "shutdownTimeoutMs",
+  key:
+    | "upstreamTimeoutMs"
+    | "waitTimeoutMs"
+    | "tlsReloadIntervalMs"
+    | "shutdownTimeoutMs"
+    | "tcpIdleTimeoutMs",
 ): Setter {
   return (config, value, flag) => {
     const ms = parseDuration(value);
@@ -121,7 +138,15 @@ function duration(
 }
 
 function integer(
-  key: "maxPending" | "ttl" | "clientNdots" | "clientTimeout" | "clientAttempts",
+  key:
+    | "maxPending"
+    | "maxPendingPerSource"
+    | "tcpMax"
+    | "tcpMaxPerSource"
+    | "ttl"
+    | "clientNdots"
+    | "clientTimeout"
+    | "clientAttempts",
   min: number,
   max: number,
 ): Setter {
@@ -170,6 +195,10 @@ const VALUE_FLAGS: Record<string, Setter> = {
   "upstream-timeout": duration("upstreamTimeoutMs"),
   "wait-timeout": duration("waitTimeoutMs"),
   "max-pending": integer("maxPending", 0, 1_000_000),
+  "max-pending-per-source": integer("maxPendingPerSource", 0, 1_000_000),
+  "tcp-max": integer("tcpMax", 1, 100_000),
+  "tcp-max-per-source": integer("tcpMaxPerSource", 1, 100_000),
+  "tcp-idle-timeout": duration("tcpIdleTimeoutMs"),
   "ttl": integer("ttl", 0, 2_147_483_647),
   "cluster-domain": (c, v, f) => (c.clusterDomain = domain(v, f)),
   "internal-domain": (c, v, f) => c.internalDomains.push(domain(v, f)),
@@ -237,6 +266,9 @@ export function parseConfig(args: readonly string[]): Config {
 }
 
 function checkCombinations(config: Config): void {
+  if (config.upstream && reaches(config.upstream, config.dnsListen)) {
+    throw new ConfigError(ownUpstreamMessage(config.upstream, config.dnsListen));
+  }
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError("--tls-cert and --tls-key go together");
   }
@@ -258,4 +290,21 @@ function checkCombinations(config: Config): void {
         `${config.waitTimeoutMs / 1000}s, or held answers reach clients that gave up`,
     );
   }
+}
+
+/**
+ * The one line that refuses an upstream which is this server itself.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ownUpstreamMessage } from "./config.ts";
+ * assert.match(ownUpstreamMessage({ hostname: "127.0.0.1", port: 1053 }, { hostname: "0.0.0.0", port: 1053 }), /loop/);
+ * ```
+ */
+export function ownUpstreamMessage(upstream: HostPort, listen: HostPort): string {
+  return `--upstream ${formatHostPort(upstream)} is this server's own --dns-listen ` +
+    `${
+      formatHostPort(listen)
+    }: every forwarded query would loop back; name the cluster DNS instead`;
 }

@@ -57,3 +57,30 @@ export function formatHostPort(address: HostPort): string {
   const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
   return `${host}:${address.port}`;
 }
+
+const WILDCARDS = new Set(["0.0.0.0", "::"]);
+
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+/**
+ * Whether a server listening on `listen` receives what is sent to `target`: same port, and the
+ * same host, or a wildcard listener and a loopback or wildcard target. (A wildcard listener also
+ * gets what is sent to the machine's other addresses; those are not known without asking the
+ * system, so they are not recognised here.)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reaches } from "./host_port.ts";
+ * assert.equal(reaches({ hostname: "127.0.0.1", port: 1053 }, { hostname: "0.0.0.0", port: 1053 }), true);
+ * assert.equal(reaches({ hostname: "10.43.0.10", port: 53 }, { hostname: "0.0.0.0", port: 1053 }), false);
+ * ```
+ */
+export function reaches(target: HostPort, listen: HostPort): boolean {
+  if (target.port !== listen.port) return false;
+  if (target.hostname === listen.hostname) return true;
+  return WILDCARDS.has(listen.hostname) &&
+    (isLoopback(target.hostname) || WILDCARDS.has(target.hostname));
+}

@@ -18,25 +18,33 @@ export interface DispatchStats {
   rejected: number;
 }
 
+/** What dispatching needs, fixed for one listening socket. */
+export interface DispatchContext {
+  resolve: DnsResolver;
+  stats: DispatchStats;
+  transport: Transport;
+  observe?: QueryObserver;
+}
+
 /**
  * Turns one message (owned by the caller) into the reply to send: `null` to send nothing, or a
  * promise for either when the chain waits on upstream or a hold.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { dispatch } from "./dispatch.ts";
- * const stats = { dropped: 0, rejected: 0 };
- * dispatch(new Uint8Array(3), "127.0.0.2", "udp", () => null, stats); // null: too short, dropped
+ * const context = { resolve: () => null, stats: { dropped: 0, rejected: 0 }, transport: "udp" as const };
+ * assert.equal(dispatch(context, new Uint8Array(3), "127.0.0.2"), null); // too short: dropped
+ * assert.equal(context.stats.dropped, 1);
  * ```
  */
 export function dispatch(
+  context: DispatchContext,
   message: Uint8Array,
   sourceIp: string,
-  transport: Transport,
-  resolve: DnsResolver,
-  stats: DispatchStats,
-  observe?: QueryObserver,
 ): DnsReply | Promise<DnsReply> {
+  const { stats, observe } = context;
   const parsed = parseQuery(message);
   if (parsed.kind === "drop") {
     stats.dropped++;
@@ -50,10 +58,10 @@ export function dispatch(
   const request: DnsRequest = {
     query: parsed.query,
     source,
-    transport,
+    transport: context.transport,
     receivedAt: performance.now(),
   };
-  const reply = resolve(request);
+  const reply = context.resolve(request);
   if (!observe) return reply;
   if (reply instanceof Promise) {
     return reply.then((bytes) => {

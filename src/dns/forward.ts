@@ -53,7 +53,7 @@ export function relay(upstream: Upstream, request: DnsRequest): Promise<Uint8Arr
  */
 export function forwardHandler(upstream: Upstream): DnsHandler {
   return (request) => {
-    request.path = "forwarded";
+    request.path ??= "forwarded"; // the hold handler, when it wraps us, has set "held"
     return relay(upstream, request);
   };
 }

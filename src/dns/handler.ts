@@ -1,6 +1,7 @@
 /**
- * The resolution chain: small handlers, tried in order, each answering a request or passing it
- * on (CoreDNS style). Handlers know nothing of sockets.
+ * The resolution chain, CoreDNS style: each handler gets the request and `next`, the rest of the
+ * chain; it answers itself, passes the request on, or wraps what `next` answers. Handlers know
+ * nothing of sockets.
  *
  * @module
  */
@@ -22,27 +23,42 @@ export interface DnsRequest {
 /** The bytes to send back, or `null` to send nothing. */
 export type DnsReply = Uint8Array | null;
 
-/** A handler answers (now or later) or returns `undefined` to pass the request on. */
-export type DnsHandler = (request: DnsRequest) => DnsReply | Promise<DnsReply> | undefined;
-
-/** The whole chain: always answers. */
+/** Something that always answers a request, now or later. */
 export type DnsResolver = (request: DnsRequest) => DnsReply | Promise<DnsReply>;
 
+/** One step of the chain: answers, or calls `next` (and may act on what it answers). */
+export type DnsHandler = (
+  request: DnsRequest,
+  next: DnsResolver,
+) => DnsReply | Promise<DnsReply>;
+
+const endOfChain: DnsResolver = () => {
+  throw new Error("the DNS handler chain ended without an answer");
+};
+
 /**
- * Composes handlers into a resolver; the last handler must always answer.
+ * Composes handlers into one resolver, the first handler outermost. The last handler must
+ * answer without calling `next`.
  *
  * @example
  * ```ts
- * import { chain } from "./handler.ts";
- * const resolve = chain(() => undefined, () => null);
+ * import assert from "node:assert/strict";
+ * import { chain, type DnsRequest } from "./handler.ts";
+ * const seen: string[] = [];
+ * const resolve = chain(
+ *   (request, next) => {
+ *     seen.push("first");
+ *     return next(request);
+ *   },
+ *   () => new Uint8Array([1]),
+ * );
+ * assert.deepEqual(resolve({} as DnsRequest), new Uint8Array([1]));
+ * assert.deepEqual(seen, ["first"]);
  * ```
  */
 export function chain(...handlers: DnsHandler[]): DnsResolver {
-  return (request) => {
-    for (const handler of handlers) {
-      const reply = handler(request);
-      if (reply !== undefined) return reply;
-    }
-    throw new Error("the DNS handler chain ended without an answer");
-  };
+  return handlers.reduceRight<DnsResolver>(
+    (next, handler) => (request) => handler(request, next),
+    endOfChain,
+  );
 }

@@ -1,61 +1,115 @@
 /**
- * Holding internal names that are not answerable yet (DESIGN section 3): forward first; relay an
- * upstream reply that has answers; otherwise wait until the alias becomes answerable in the
- * client's networks (woken by the index, no polling) or `--wait-timeout` passes since the query
- * arrived, then answer, or relay upstream's negative reply. Before the index's first sync every
- * internal name is held this way, whatever its source.
+ * Holding the search-suffixed form of an internal name that is not answerable yet (DESIGN
+ * section 3). The hold handler wraps `next` (forwarding): upstream's NOERROR (with or without
+ * answers) or a truncated reply is relayed at once; after NXDOMAIN, SERVFAIL, REFUSED or no reply
+ * the query waits until the alias becomes answerable in the client's networks (woken by the
+ * index, no polling) or `--wait-timeout` has passed since it arrived, then is answered, or gets
+ * upstream's negative reply. The bare form is never held. Before the index's first sync the
+ * suffixed form is held whatever its source.
  *
  * @module
  */
 
-import type { DnsHandler, DnsReply, DnsRequest } from "./handler.ts";
+import type { NetworkIndex } from "../index/network_index.ts";
+import type { DnsHandler, DnsReply, DnsRequest, DnsResolver } from "./handler.ts";
 import { answerFromIndex, type InternalAnswerSettings } from "./internal_answer.ts";
-import { aliasCandidates, isInternal } from "./names.ts";
-import { relay, serverFailure } from "./forward.ts";
-import type { Upstream } from "./upstream.ts";
-import { responseSummary } from "./wire.ts";
+import { heldAlias } from "./names.ts";
+import { serverFailure } from "./forward.ts";
+import { RCODE, responseSummary } from "./wire.ts";
 
-/** How a held query ended. */
-export type HoldOutcome = "answered" | "upstream" | "timeout" | "released" | "overflow";
+/** How a query that entered the hold path ended. */
+export type HoldOutcome =
+  /** answered from the index once the alias became answerable */
+  | "answered"
+  /** upstream's reply relayed without waiting (NOERROR or truncated: the name exists there) */
+  | "relayed"
+  /** `--wait-timeout` passed: upstream's negative reply, or SERVFAIL */
+  | "timeout"
+  /** ended by shutdown */
+  | "released"
+  /** SERVFAIL at once: `--max-pending` queries were held already */
+  | "overflow"
+  /** SERVFAIL at once: this source held `--max-pending-per-source` queries already */
+  | "source_limit";
+
+/** The bounds of the hold path. */
+export interface HoldLimits {
+  /** Queries held at once, from all sources. */
+  maxPending: number;
+  /** Queries held at once from one source IP. */
+  maxPendingPerSource: number;
+  /** How long a query may wait, counted from its arrival. */
+  waitTimeoutMs: number;
+}
 
 /** Settings of the hold handler. */
 export interface HoldSettings extends InternalAnswerSettings {
-  upstream: Upstream;
-  waitTimeoutMs: number;
-  maxPending: number;
+  index: NetworkIndex;
+}
+
+/** What a held query asks of the index (one shared object per handler, not one per query). */
+export interface HoldLookup {
+  /** The index's answer for the request, if it has one now. */
+  answer(request: DnsRequest): Uint8Array | undefined;
+  /** Whether the request's source may still be held (false: synced, and not a kubedock pod). */
+  holdable(request: DnsRequest): boolean;
+}
+
+/** One held query: a plain record, no closures of its own (a few hundred bytes in all). */
+interface Held {
+  request: DnsRequest;
+  alias: string;
+  deadline: number;
+  resolve: (reply: DnsReply) => void;
+  lookup: HoldLookup;
+  /** Upstream's negative reply once it came; `null` when upstream gave none. */
+  negative: Uint8Array | null | undefined;
 }
 
 /**
- * Held queries: bounded, countable, and releasable at shutdown.
+ * The held queries: bounded in all and per source, woken by alias, timed out by one timer in
+ * deadline order, and releasable at shutdown. Metrics read its counters.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HoldRegistry } from "./hold.ts";
- * const holds = new HoldRegistry(10_000);
- * holds.size; // 0
+ * const holds = new HoldRegistry({ maxPending: 10_000, maxPendingPerSource: 256, waitTimeoutMs: 20_000 });
+ * assert.equal(holds.size, 0);
  * holds.close(); // shutdown: release everything, hold nothing new
+ * assert.equal(holds.closed, true);
  * ```
  */
 export class HoldRegistry {
-  readonly #max: number;
-  readonly #release = new Set<() => void>();
-  #closed = false;
-  /** Totals of how held queries ended. */
+  readonly limits: Readonly<HoldLimits>;
+  /** Totals of how queries in the hold path ended. */
   readonly outcomes: Record<HoldOutcome, number> = {
     answered: 0,
-    upstream: 0,
+    relayed: 0,
     timeout: 0,
     released: 0,
     overflow: 0,
+    source_limit: 0,
   };
+  /** every held query, in arrival (so deadline) order */
+  #queue = new Set<Held>();
+  #byAlias = new Map<string, Set<Held>>();
+  #perSource = new Map<string, number>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
 
-  constructor(maxPending: number) {
-    this.#max = maxPending;
+  constructor(limits: HoldLimits) {
+    this.limits = limits;
   }
 
-  /** Queries held now. */
+  /** Queries held now (waiting on upstream or on the alias). */
   get size(): number {
-    return this.#release.size;
+    return this.#queue.size;
+  }
+
+  /** Queries held now from one source IP. */
+  heldFrom(source: string): number {
+    return this.#perSource.get(source) ?? 0;
   }
 
   /** True once {@linkcode close} was called: nothing new is held. */
@@ -64,117 +118,158 @@ export class HoldRegistry {
   }
 
   /**
-   * Ends every held query at once (answered from the index if possible, else SERVFAIL) and
-   * holds no new ones (shutdown).
+   * Ends every held query at once (answered from the index if possible, else SERVFAIL, so the
+   * client asks another replica rather than caching a negative answer) and holds no new ones
+   * (shutdown).
    */
   close(): void {
     this.#closed = true;
-    [...this.#release].forEach((release) => release());
+    for (const held of [...this.#queue]) {
+      const reply = held.lookup.answer(held.request) ?? serverFailure(held.request);
+      this.#finish(held, reply, "released");
+    }
   }
 
-  /** @internal */
-  tryAdd(release: () => void): boolean {
-    if (this.#release.size >= this.#max) return false;
-    this.#release.add(release);
-    return true;
+  /**
+   * Holds `request` for `alias`: asks `next` (upstream) at once and waits as the module says.
+   * Past a bound the reply is SERVFAIL at once.
+   */
+  hold(
+    request: DnsRequest,
+    alias: string,
+    lookup: HoldLookup,
+    next: DnsResolver,
+  ): DnsReply | Promise<DnsReply> {
+    request.path = "held";
+    if (this.#queue.size >= this.limits.maxPending) return this.#refuse(request, "overflow");
+    const fromSource = this.heldFrom(request.source);
+    if (fromSource >= this.limits.maxPendingPerSource) {
+      return this.#refuse(request, "source_limit");
+    }
+    return new Promise<DnsReply>((resolve) => {
+      const held: Held = {
+        request,
+        alias,
+        deadline: request.receivedAt + this.limits.waitTimeoutMs,
+        resolve,
+        lookup,
+        negative: undefined,
+      };
+      this.#queue.add(held);
+      this.#perSource.set(request.source, fromSource + 1);
+      let waiting = this.#byAlias.get(alias);
+      if (!waiting) this.#byAlias.set(alias, waiting = new Set());
+      waiting.add(held);
+      this.#arm();
+      const upstream = next(request);
+      if (upstream instanceof Promise) upstream.then((reply) => this.#upstreamSettled(held, reply));
+      else this.#upstreamSettled(held, upstream);
+    });
   }
 
-  /** @internal */
-  delete(release: () => void, outcome: HoldOutcome): void {
-    this.#release.delete(release);
+  /** Re-checks the queries held for `alias` (it became answerable in some network). */
+  wake(alias: string): void {
+    const waiting = this.#byAlias.get(alias);
+    if (waiting) { for (const held of [...waiting]) this.#check(held); }
+  }
+
+  /** Re-checks every held query (the index was synced for the first time). */
+  wakeAll(): void {
+    for (const held of [...this.#queue]) this.#check(held);
+  }
+
+  #refuse(request: DnsRequest, outcome: HoldOutcome): Uint8Array {
     this.outcomes[outcome]++;
+    return serverFailure(request);
+  }
+
+  #upstreamSettled(held: Held, reply: DnsReply): void {
+    if (!this.#queue.has(held)) return; // answered, timed out or released meanwhile
+    if (reply) {
+      const summary = responseSummary(reply);
+      if (summary.rcode === RCODE.NOERROR || summary.truncated) {
+        return this.#finish(held, reply, "relayed");
+      }
+    }
+    held.negative = reply;
+    this.#check(held);
+  }
+
+  #check(held: Held): void {
+    const answer = held.lookup.answer(held.request);
+    if (answer) return this.#finish(held, answer, "answered");
+    // a source that turned out not to be a kubedock pod (known once synced) waits no longer
+    if (held.negative !== undefined && !held.lookup.holdable(held.request)) {
+      this.#finish(held, fallback(held), "relayed");
+    }
+  }
+
+  #finish(held: Held, reply: Uint8Array, outcome: HoldOutcome): void {
+    if (!this.#queue.delete(held)) return;
+    const waiting = this.#byAlias.get(held.alias);
+    if (waiting?.delete(held) && waiting.size === 0) this.#byAlias.delete(held.alias);
+    const count = this.heldFrom(held.request.source) - 1;
+    if (count > 0) this.#perSource.set(held.request.source, count);
+    else this.#perSource.delete(held.request.source);
+    this.outcomes[outcome]++;
+    if (outcome === "relayed") held.request.path = "forwarded";
+    held.resolve(reply);
+  }
+
+  /** One timer for all: it fires at the earliest deadline. */
+  #arm(): void {
+    if (this.#timer !== undefined) return;
+    const first = this.#queue.values().next().value;
+    if (!first) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      const now = performance.now();
+      for (const held of this.#queue) {
+        if (held.deadline > now) break;
+        this.#finish(held, fallback(held), "timeout");
+      }
+      this.#arm();
+    }, Math.max(0, first.deadline - performance.now()));
   }
 }
 
-/** Internal candidates of the request's name. */
-function internalCandidates(settings: HoldSettings, request: DnsRequest): string[] {
-  return aliasCandidates(request.query.name, settings.searchSuffix)
-    .filter((candidate) => isInternal(candidate, settings.internalDomains));
+function fallback(held: Held): Uint8Array {
+  return held.negative ?? serverFailure(held.request);
 }
 
 /**
- * The hold handler: takes internal names from kubedock sources (all sources before the first
- * sync) that the index could not answer.
+ * The hold handler: takes the search-suffixed form of internal names from kubedock sources (all
+ * sources before the first sync) that the index could not answer; everything else goes to
+ * `next` untouched.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NetworkIndex } from "../index/network_index.ts";
- * import { DnsUpstream } from "./upstream.ts";
  * import { HoldRegistry, holdHandler } from "./hold.ts";
- * const upstream = new DnsUpstream({ hostname: "127.0.0.1", port: 5300 }, 2000);
- * const handler = holdHandler({ index: new NetworkIndex(), ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [], upstream, waitTimeoutMs: 20000, maxPending: 10000 }, new HoldRegistry(10000));
- * upstream.close();
+ * const index = new NetworkIndex();
+ * index.replaceAll([]);
+ * const holds = new HoldRegistry({ maxPending: 100, maxPendingPerSource: 10, waitTimeoutMs: 1000 });
+ * const handler = holdHandler({ index, ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [] }, holds);
+ * // a source that is not a kubedock pod goes straight on
+ * const reply = handler({ source: "127.0.0.9", query: { name: "db.ci.svc.cluster.local" } } as never, () => null);
+ * assert.equal(reply, null);
+ * assert.equal(holds.size, 0);
  * ```
  */
 export function holdHandler(settings: HoldSettings, registry: HoldRegistry): DnsHandler {
-  return (request) => {
-    const { index } = settings;
-    if (registry.closed) return undefined; // shutting down: forward instead of holding
-    if (index.synced && index.networksOf(request.source).length === 0) return undefined;
-    const candidates = internalCandidates(settings, request);
-    if (candidates.length === 0) return undefined;
-    return hold(settings, registry, request, candidates);
-  };
-}
-
-function hold(
-  settings: HoldSettings,
-  registry: HoldRegistry,
-  request: DnsRequest,
-  candidates: string[],
-): Promise<DnsReply> {
   const { index } = settings;
-  return new Promise<DnsReply>((resolve) => {
-    let done = false;
-    let negative: Uint8Array | undefined;
-    let upstreamSettled = false;
-    let unsubscribe = () => {};
-    let subscribedTo: readonly string[] | undefined;
-
-    const finish = (reply: Uint8Array, outcome: HoldOutcome) => {
-      if (done) return;
-      done = true;
-      request.path = outcome === "upstream" ? "forwarded" : "held";
-      clearTimeout(timer);
-      unsubscribe();
-      registry.delete(release, outcome);
-      resolve(reply);
-    };
-    const fallback = () => negative ?? serverFailure(request);
-    /** Re-reads the index: answer, give up on a non-kubedock source, or (re)subscribe. */
-    const check = () => {
-      const networks = index.networksOf(request.source);
-      const answer = answerFromIndex(settings, request, networks);
-      if (answer) return finish(answer, "answered");
-      if (index.synced && networks.length === 0 && upstreamSettled) {
-        return finish(fallback(), "upstream");
-      }
-      if (networks !== subscribedTo) {
-        unsubscribe();
-        subscribedTo = networks;
-        unsubscribe = index.onAnswerable(networks, candidates, check);
-      }
-    };
-    const release = () => {
-      const answer = answerFromIndex(settings, request, index.networksOf(request.source));
-      finish(answer ?? serverFailure(request), "released");
-    };
-
-    if (!registry.tryAdd(release)) {
-      registry.outcomes.overflow++;
-      request.path = "held";
-      resolve(serverFailure(request));
-      return;
-    }
-    const remaining = request.receivedAt + settings.waitTimeoutMs - performance.now();
-    const timer = setTimeout(() => finish(fallback(), "timeout"), Math.max(0, remaining));
-    check();
-    relay(settings.upstream, request).then((reply) => {
-      upstreamSettled = true;
-      const summary = responseSummary(reply);
-      if (summary.answers > 0 || summary.truncated) return finish(reply, "upstream");
-      negative = reply;
-      check();
-    });
-  });
+  const lookup: HoldLookup = {
+    answer: (request) => answerFromIndex(settings, request, index.networksOf(request.source)),
+    holdable: (request) => !index.synced || index.networksOf(request.source).length > 0,
+  };
+  index.onAnswerable((alias) => registry.wake(alias));
+  index.onFirstSync(() => registry.wakeAll());
+  return (request, next) => {
+    if (registry.closed) return next(request); // shutting down: forward instead of holding
+    if (!lookup.holdable(request)) return next(request);
+    const alias = heldAlias(request.query.name, settings);
+    if (alias === undefined) return next(request);
+    return registry.hold(request, alias, lookup, next);
+  };
 }

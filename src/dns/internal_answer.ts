@@ -7,7 +7,7 @@
 
 import type { NetworkIndex } from "../index/network_index.ts";
 import type { DnsHandler, DnsRequest } from "./handler.ts";
-import { type NameRules, withoutSearchSuffix } from "./names.ts";
+import { nameEncodingProblem, type NameRules, withoutSearchSuffix } from "./names.ts";
 import {
   addressBytes,
   type AnswerRecord,
@@ -89,9 +89,14 @@ function ptrAnswers(
 ): AnswerRecord[] | undefined {
   const ip = reverseNameToIp(name);
   if (!ip) return undefined;
-  const aliases = settings.index.aliasesOfIp(networks, ip);
-  if (aliases.length === 0) return undefined;
-  return aliases.map((alias) => ({ type: QTYPE.PTR, data: encodeName(alias) }));
+  const records: AnswerRecord[] = [];
+  for (const alias of settings.index.aliasesOfIp(networks, ip)) {
+    // the watcher leaves such aliases out; the index may still be seeded with them directly
+    if (nameEncodingProblem(alias) === undefined) {
+      records.push({ type: QTYPE.PTR, data: encodeName(alias) });
+    }
+  }
+  return records.length > 0 ? records : undefined;
 }
 
 /**
@@ -106,11 +111,12 @@ function ptrAnswers(
  * ```
  */
 export function internalAnswerHandler(settings: InternalAnswerSettings): DnsHandler {
-  return (request) => {
+  return (request, next) => {
     const networks = settings.index.networksOf(request.source);
-    if (networks.length === 0) return undefined;
+    if (networks.length === 0) return next(request);
     const answer = answerFromIndex(settings, request, networks);
-    if (answer) request.path = "internal";
+    if (!answer) return next(request);
+    request.path = "internal";
     return answer;
   };
 }

@@ -63,3 +63,58 @@ export function isInternal(candidate: string, internalDomains: readonly string[]
     (candidate.length === domain.length || candidate[candidate.length - domain.length - 1] === ".")
   );
 }
+
+/**
+ * The alias a query may be held for: only the search-suffixed form `<alias>.<searchSuffix>` of
+ * an internal alias is ever held (DESIGN section 3), since every resolver asks that form first
+ * and the bare form last. `undefined` for any other name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { heldAlias } from "./names.ts";
+ * const rules = { searchSuffix: "ci.svc.cluster.local", internalDomains: ["test"] };
+ * assert.equal(heldAlias("db.ci.svc.cluster.local", rules), "db");
+ * assert.equal(heldAlias("kafka.test.ci.svc.cluster.local", rules), "kafka.test");
+ * assert.equal(heldAlias("db", rules), undefined); // the bare form is never held
+ * assert.equal(heldAlias("db.example.com.ci.svc.cluster.local", rules), undefined); // not internal
+ * ```
+ */
+export function heldAlias(name: string, rules: NameRules): string | undefined {
+  const alias = withoutSearchSuffix(name, rules.searchSuffix);
+  return alias !== undefined && isInternal(alias, rules.internalDomains) ? alias : undefined;
+}
+
+/** Longest name in text form (RFC 1035: 255 octets on the wire). */
+export const MAX_NAME_LENGTH = 253;
+/** Longest label, in octets. */
+export const MAX_LABEL_LENGTH = 63;
+
+const encoder = new TextEncoder();
+
+/**
+ * Why a dotted name (no trailing dot) cannot be written in a DNS message, or `undefined` when it
+ * can: an empty label, a label over 63 octets (UTF-8), or a name over 253 characters.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nameEncodingProblem } from "./names.ts";
+ * assert.equal(nameEncodingProblem("frikandel.nl"), undefined);
+ * assert.equal(nameEncodingProblem("a..b"), "empty label");
+ * assert.equal(nameEncodingProblem("x".repeat(64)), "label over 63 octets");
+ * assert.equal(nameEncodingProblem("ab.".repeat(100) + "c"), "name over 253 characters");
+ * ```
+ */
+export function nameEncodingProblem(name: string): string | undefined {
+  if (name.length === 0) return "empty name";
+  let octets = 0;
+  for (const label of name.split(".")) {
+    const length = encoder.encode(label).length;
+    if (length === 0) return "empty label";
+    if (length > MAX_LABEL_LENGTH) return "label over 63 octets";
+    octets += length + 1;
+  }
+  if (name.length > MAX_NAME_LENGTH || octets + 1 > 255) return "name over 253 characters";
+  return undefined;
+}

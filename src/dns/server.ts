@@ -1,46 +1,47 @@
 /**
- * The DNS server: UDP and TCP on one address, the handler chain internal → hold → forward.
+ * The DNS server: UDP and TCP on one address, and the handler chain.
  *
  * @module
  */
 
 import type { HostPort } from "../config/host_port.ts";
 import type { NetworkIndex } from "../index/network_index.ts";
-import { chain, type DnsResolver } from "./handler.ts";
-import type { DispatchStats, QueryObserver } from "./dispatch.ts";
+import { chain, type DnsRequest, type DnsResolver } from "./handler.ts";
+import type { QueryObserver } from "./dispatch.ts";
 import { forwardHandler } from "./forward.ts";
-import { holdHandler, HoldRegistry } from "./hold.ts";
+import { holdHandler } from "./hold.ts";
+import { shareInFlight } from "./in_flight.ts";
 import { internalAnswerHandler } from "./internal_answer.ts";
+import { LoopProbe } from "./loop_probe.ts";
+import type { NameRules } from "./names.ts";
+import type { DnsServerState } from "./state.ts";
 import { serveTcp, type TcpServer } from "./tcp_server.ts";
 import { serveUdp } from "./udp_server.ts";
 import type { Upstream } from "./upstream.ts";
 
 /** Everything the DNS server needs. */
-export interface DnsServerOptions {
+export interface DnsServerOptions extends NameRules {
   listen: HostPort;
   index: NetworkIndex;
   upstream: Upstream;
   ttl: number;
-  /** `<namespace>.svc.<cluster-domain>` */
-  searchSuffix: string;
-  internalDomains: readonly string[];
-  waitTimeoutMs: number;
-  maxPending: number;
-  /** Idle TCP connections are closed after this long (default 10 s). */
-  tcpIdleTimeoutMs?: number;
+  /** Held queries, bounds and counters: owned by this server, read by metrics. */
+  state: DnsServerState;
+  /** The upstream servers' addresses: a query from one of them for a name being asked of it is a loop. */
+  upstreamAddresses?: readonly HostPort[];
+  /** Told of every query seen coming back through a forwarding loop. */
+  onLoop?: (request: DnsRequest) => void;
+  /** Send the start-up loop probe upstream (default true). */
+  loopProbe?: boolean;
   /** Told of every answered query (metrics, debug logs). */
   observe?: QueryObserver;
-  /** Counters of held queries and bad packets, when the caller wants to read them. */
-  holds?: HoldRegistry;
-  stats?: DispatchStats;
 }
 
 /** A running DNS server. */
 export interface DnsServer {
   /** The bound address (the port is real even when 0 was asked). */
   address: HostPort;
-  holds: HoldRegistry;
-  stats: DispatchStats;
+  state: DnsServerState;
   /**
    * Graceful stop: no new TCP connections, held queries released (answered from the index or
    * SERVFAIL), UDP keeps answering until the queries in flight are done (at most `timeoutMs`),
@@ -52,23 +53,33 @@ export interface DnsServer {
 }
 
 /**
- * Builds the resolver chain of DESIGN section 3.
+ * Builds the resolver chain of DESIGN section 3, in one place: internal answer → hold → loop
+ * probe → in-flight sharing → forward.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NetworkIndex } from "../index/network_index.ts";
- * import { DnsUpstream } from "./upstream.ts";
- * import { HoldRegistry } from "./hold.ts";
+ * import { LoopProbe } from "./loop_probe.ts";
  * import { buildResolver } from "./server.ts";
- * const upstream = new DnsUpstream({ hostname: "127.0.0.1", port: 5300 }, 2000);
- * const resolve = buildResolver({ listen: { hostname: "127.0.0.1", port: 0 }, index: new NetworkIndex(), upstream, ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [], waitTimeoutMs: 20000, maxPending: 100 }, new HoldRegistry(100));
- * upstream.close();
+ * import { DnsServerState } from "./state.ts";
+ * const state = new DnsServerState({ maxPending: 100, maxPendingPerSource: 10, waitTimeoutMs: 1000, tcp: { maxConnections: 10, maxConnectionsPerSource: 2, idleTimeoutMs: 1000 } });
+ * const upstream = { exchange: () => Promise.resolve(null), close() {} };
+ * const resolve = buildResolver({ listen: { hostname: "127.0.0.1", port: 0 }, index: new NetworkIndex(), upstream, ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [], state }, new LoopProbe(() => {}));
+ * assert.equal(typeof resolve, "function");
  * ```
  */
-export function buildResolver(options: DnsServerOptions, holds: HoldRegistry): DnsResolver {
+export function buildResolver(options: DnsServerOptions, probe: LoopProbe): DnsResolver {
+  const upstreamHosts = new Set((options.upstreamAddresses ?? []).map((a) => a.hostname));
   return chain(
     internalAnswerHandler(options),
-    holdHandler(options, holds),
+    holdHandler(options, options.state.holds),
+    probe.handler,
+    shareInFlight({
+      stats: options.state.forwarding,
+      isUpstreamAddress: (ip) => upstreamHosts.has(ip),
+      onLoop: options.onLoop,
+    }),
     forwardHandler(options.upstream),
   );
 }
@@ -78,19 +89,26 @@ export function buildResolver(options: DnsServerOptions, holds: HoldRegistry): D
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NetworkIndex } from "../index/network_index.ts";
- * import { DnsUpstream } from "./upstream.ts";
  * import { startDnsServer } from "./server.ts";
- * const upstream = new DnsUpstream({ hostname: "127.0.0.1", port: 5300 }, 2000);
- * const server = startDnsServer({ listen: { hostname: "127.0.0.1", port: 0 }, index: new NetworkIndex(), upstream, ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [], waitTimeoutMs: 20000, maxPending: 100 });
+ * import { DnsServerState } from "./state.ts";
+ * const state = new DnsServerState({ maxPending: 100, maxPendingPerSource: 10, waitTimeoutMs: 1000, tcp: { maxConnections: 10, maxConnectionsPerSource: 2, idleTimeoutMs: 1000 } });
+ * const upstream = { exchange: () => Promise.resolve(null), close() {} };
+ * const server = startDnsServer({ listen: { hostname: "127.0.0.1", port: 0 }, index: new NetworkIndex(), upstream, ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [], state, loopProbe: false });
+ * assert.ok(server.address.port > 0);
  * await server.close();
- * upstream.close();
  * ```
  */
 export function startDnsServer(options: DnsServerOptions): DnsServer {
-  const holds = options.holds ?? new HoldRegistry(options.maxPending);
-  const stats: DispatchStats = options.stats ?? { dropped: 0, rejected: 0 };
-  const resolve = buildResolver(options, holds);
+  const { state } = options;
+  const { holds } = state;
+  const stats = state.dispatch;
+  const probe = new LoopProbe((request) => {
+    state.forwarding.loops++;
+    options.onLoop?.(request);
+  });
+  const resolve = buildResolver(options, probe);
   /** replies being worked out or sent: the drain waits for them */
   const inFlight = new Set<Promise<unknown>>();
   const track = (reply: Promise<unknown>) => {
@@ -106,12 +124,16 @@ export function startDnsServer(options: DnsServerOptions): DnsServer {
     udp.close();
     throw error;
   }
-  const udpDone = serveUdp(udp, resolve, stats, options.observe, track);
-  const tcpServer: TcpServer = serveTcp(tcp, resolve, stats, {
-    idleTimeoutMs: options.tcpIdleTimeoutMs ?? 10_000,
+  const udpDone = serveUdp(udp, { resolve, stats, observe: options.observe, track });
+  const tcpServer: TcpServer = serveTcp(tcp, {
+    resolve,
+    stats,
+    tcp: state.tcp,
+    limits: state.limits.tcp,
     observe: options.observe,
     track,
   });
+  if (options.loopProbe ?? true) probe.send(options.upstream).catch(() => {});
   const close = async () => {
     holds.close();
     try {
@@ -122,8 +144,7 @@ export function startDnsServer(options: DnsServerOptions): DnsServer {
   };
   return {
     address: { hostname: options.listen.hostname, port },
-    holds,
-    stats,
+    state,
     async drain(timeoutMs) {
       tcpServer.stopAccepting();
       holds.close();

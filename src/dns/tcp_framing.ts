@@ -27,12 +27,14 @@ export interface ByteWriter {
  */
 export class FrameReader {
   #source: ByteReader;
-  #buffer = new Uint8Array(4096);
+  #buffer: Uint8Array;
   #start = 0;
   #end = 0;
 
-  constructor(source: ByteReader) {
+  /** `bufferSize` is the first buffer's size; it grows for a longer message. */
+  constructor(source: ByteReader, bufferSize = 4096) {
     this.#source = source;
+    this.#buffer = new Uint8Array(bufferSize);
   }
 
   /** The next whole message (a fresh copy), or `null` when the stream ends cleanly between messages. */

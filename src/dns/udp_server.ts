@@ -6,7 +6,21 @@
  */
 
 import type { DnsReply, DnsResolver } from "./handler.ts";
-import { dispatch, type DispatchStats, type QueryObserver } from "./dispatch.ts";
+import {
+  dispatch,
+  type DispatchContext,
+  type DispatchStats,
+  type QueryObserver,
+} from "./dispatch.ts";
+
+/** What the UDP loop needs. */
+export interface UdpServeOptions {
+  resolve: DnsResolver;
+  stats: DispatchStats;
+  observe?: QueryObserver;
+  /** Told of every reply still being worked out (the graceful drain waits for them). */
+  track?: (reply: Promise<unknown>) => void;
+}
 
 /**
  * Serves DNS over an already-listening datagram socket until it is closed.
@@ -15,18 +29,14 @@ import { dispatch, type DispatchStats, type QueryObserver } from "./dispatch.ts"
  * ```ts
  * import { serveUdp } from "./udp_server.ts";
  * const conn = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
- * const done = serveUdp(conn, () => null, { dropped: 0, rejected: 0 });
+ * const done = serveUdp(conn, { resolve: () => null, stats: { dropped: 0, rejected: 0 } });
  * conn.close();
  * await done;
  * ```
  */
-export async function serveUdp(
-  conn: Deno.DatagramConn,
-  resolve: DnsResolver,
-  stats: DispatchStats,
-  observe?: QueryObserver,
-  track?: (reply: Promise<unknown>) => void,
-): Promise<void> {
+export async function serveUdp(conn: Deno.DatagramConn, options: UdpServeOptions): Promise<void> {
+  const { track } = options;
+  const context: DispatchContext = { ...options, transport: "udp" };
   const buffer = new Uint8Array(65535);
   const ignore = () => {};
   let failures = 0;
@@ -47,9 +57,9 @@ export async function serveUdp(
     const client = addr as Deno.NetAddr;
     let reply: DnsReply | Promise<DnsReply>;
     try {
-      reply = dispatch(data.slice(), client.hostname, "udp", resolve, stats, observe);
+      reply = dispatch(context, data.slice(), client.hostname);
     } catch {
-      stats.dropped++;
+      options.stats.dropped++;
       continue;
     }
     if (reply instanceof Promise) {

@@ -7,6 +7,7 @@
  */
 
 import { canonicalIp, ipv6Groups } from "../index/ip.ts";
+import { nameEncodingProblem } from "./names.ts";
 
 /** Resource record types this server cares about. */
 export const QTYPE = { A: 1, PTR: 12, AAAA: 28, OPT: 41 } as const;
@@ -39,6 +40,8 @@ export interface Query {
   questionEnd: number;
   /** The client's EDNS(0) UDP payload size; 0 when the query has no OPT record. */
   ednsSize: number;
+  /** The DO bit of the client's OPT record (DNSSEC answers wanted). */
+  dnssecOk: boolean;
   /** The whole message (owned: safe to keep across awaits). */
   raw: Uint8Array;
 }
@@ -73,8 +76,8 @@ export function parseQuery(message: Uint8Array): Parsed {
     return reject(message, RCODE.FORMERR, "bad question");
   }
   const questionEnd = question.end + 4;
-  const ednsSize = findEdnsSize(message, questionEnd);
-  if (ednsSize < 0) return reject(message, RCODE.FORMERR, "bad record section");
+  const edns = findEdns(message, questionEnd);
+  if (edns < 0) return reject(message, RCODE.FORMERR, "bad record section");
   return {
     kind: "query",
     query: {
@@ -84,7 +87,8 @@ export function parseQuery(message: Uint8Array): Parsed {
       qtype: readU16(message, question.end),
       qclass: readU16(message, question.end + 2),
       questionEnd,
-      ednsSize,
+      ednsSize: edns & 0xffff,
+      dnssecOk: edns > 0xffff,
       raw: message,
     },
   };
@@ -149,19 +153,25 @@ function skipName(bytes: Uint8Array, offset: number): number {
   }
 }
 
-/** Walks the answer, authority and additional sections; the OPT size, 0 without, -1 if bad. */
-function findEdnsSize(bytes: Uint8Array, offset: number): number {
+/**
+ * Walks the answer, authority and additional sections: the OPT record's UDP size (0 without
+ * one) in the low 16 bits, 0x10000 added when its DO bit is set; -1 when the sections are bad.
+ */
+function findEdns(bytes: Uint8Array, offset: number): number {
   const records = readU16(bytes, 6) + readU16(bytes, 8) + readU16(bytes, 10);
-  let size = 0;
+  let edns = 0;
   for (let i = 0; i < records; i++) {
     offset = skipName(bytes, offset);
     if (offset < 0 || offset + 10 > bytes.length) return -1;
     const type = readU16(bytes, offset);
-    if (type === QTYPE.OPT) size = Math.max(readU16(bytes, offset + 2), CLASSIC_UDP_SIZE);
+    if (type === QTYPE.OPT) {
+      edns = Math.max(readU16(bytes, offset + 2), CLASSIC_UDP_SIZE) |
+        (bytes[offset + 6] & 0x80 ? 0x10000 : 0);
+    }
     offset += 10 + readU16(bytes, offset + 8);
     if (offset > bytes.length) return -1;
   }
-  return size;
+  return edns;
 }
 
 /**
@@ -338,22 +348,35 @@ export function addressBytes(ip: string): Uint8Array {
   return bytes;
 }
 
+/** A name that cannot be written in a DNS message (see {@linkcode nameEncodingProblem}). */
+export class NameEncodingError extends RangeError {
+  override name = "NameEncodingError";
+}
+
+const utf8 = new TextEncoder();
+
 /**
- * Encodes a dotted name (no trailing dot) as wire-format labels.
+ * Encodes a dotted name (no trailing dot; labels as UTF-8) as wire-format labels. Throws
+ * {@linkcode NameEncodingError} rather than write a malformed name.
  *
  * @example
  * ```ts
- * import { encodeName } from "./wire.ts";
- * encodeName("db"); // Uint8Array [2, 100, 98, 0]
+ * import assert from "node:assert/strict";
+ * import { encodeName, NameEncodingError } from "./wire.ts";
+ * assert.deepEqual(encodeName("db"), new Uint8Array([2, 100, 98, 0]));
+ * assert.throws(() => encodeName("x".repeat(64)), NameEncodingError);
  * ```
  */
 export function encodeName(name: string): Uint8Array {
-  const labels = name === "" ? [] : name.split(".");
+  const problem = nameEncodingProblem(name);
+  if (problem) throw new NameEncodingError(`cannot encode ${JSON.stringify(name)}: ${problem}`);
+  const labels = name.split(".").map((label) => utf8.encode(label));
   const out = new Uint8Array(labels.reduce((n, label) => n + label.length + 1, 1));
   let offset = 0;
   for (const label of labels) {
     out[offset++] = label.length;
-    for (let i = 0; i < label.length; i++) out[offset++] = label.charCodeAt(i);
+    out.set(label, offset);
+    offset += label.length;
   }
   return out;
 }

@@ -25,14 +25,10 @@ interface AliasEntry {
   turn: number;
 }
 
-/** Called when an alias becomes answerable in a network. */
-export type AnswerableListener = () => void;
+/** Told of an alias that became answerable in some network. */
+export type AnswerableListener = (alias: string) => void;
 
 const NO_NETWORKS: readonly string[] = Object.freeze([]);
-
-function entryKey(network: string, alias: string): string {
-  return `${network}\u0000${alias}`;
-}
 
 function rotate(list: readonly string[], turn: number): readonly string[] {
   if (list.length < 2) return list;
@@ -63,10 +59,10 @@ export class NetworkIndex {
   #targets = new Map<string, Map<string, AliasEntry>>();
   /** ip → answerable pods holding it */
   #reverse = new Map<string, Map<string, PodRecord>>();
-  #listeners = new Map<string, Set<AnswerableListener>>();
+  #listeners = new Set<AnswerableListener>();
   #networkPods = new Map<string, number>();
   #synced = false;
-  #syncListeners = new Set<AnswerableListener>();
+  #syncListeners = new Set<() => void>();
 
   /** Number of indexed pods. */
   get podCount(): number {
@@ -140,29 +136,18 @@ export class NetworkIndex {
   }
 
   /**
-   * Calls `listener` (once per matching change, until unsubscribed) whenever one of `aliases`
-   * becomes answerable in one of `networks`, or the index is first synced. Returns the
-   * unsubscribe function.
+   * Calls `listener` with each alias that becomes answerable in some network (once per change
+   * that makes it so), until unsubscribed. Returns the unsubscribe function.
    */
-  onAnswerable(
-    networks: readonly string[],
-    aliases: readonly string[],
-    listener: AnswerableListener,
-  ): () => void {
-    const keys = networks.flatMap((n) => aliases.map((a) => entryKey(n, a)));
-    for (const key of keys) {
-      let set = this.#listeners.get(key);
-      if (!set) this.#listeners.set(key, set = new Set());
-      set.add(listener);
-    }
+  onAnswerable(listener: AnswerableListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Calls `listener` once, when the first full pod list has been applied. */
+  onFirstSync(listener: () => void): () => void {
     this.#syncListeners.add(listener);
-    return () => {
-      this.#syncListeners.delete(listener);
-      for (const key of keys) {
-        const set = this.#listeners.get(key);
-        if (set?.delete(listener) && set.size === 0) this.#listeners.delete(key);
-      }
-    };
+    return () => this.#syncListeners.delete(listener);
   }
 
   /** Adds or replaces one pod. */
@@ -229,7 +214,7 @@ export class NetworkIndex {
         entry.pods.set(record.uid, record.ips);
         refreshEntry(entry);
         if (!old?.answerable || !old.networks.includes(network) || !old.aliases.includes(alias)) {
-          woken.add(entryKey(network, alias));
+          woken.add(alias);
         }
       }
     }
@@ -277,10 +262,9 @@ export class NetworkIndex {
     this.#sourceNetworks.set(ip, Object.freeze([...networks]));
   }
 
-  #wake(keys: Set<string>): void {
-    const listeners = new Set<AnswerableListener>();
-    for (const key of keys) this.#listeners.get(key)?.forEach((l) => listeners.add(l));
-    listeners.forEach((listener) => listener());
+  #wake(aliases: Set<string>): void {
+    if (aliases.size === 0) return;
+    for (const listener of [...this.#listeners]) aliases.forEach((alias) => listener(alias));
   }
 }
 

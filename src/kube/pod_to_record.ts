@@ -7,6 +7,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { canonicalIp } from "../index/ip.ts";
 import type { PodRecord } from "../index/pod_record.ts";
+import { nameEncodingProblem } from "../dns/names.ts";
 
 /** Which label and annotation prefixes kubedock writes. */
 export interface PodContract {
@@ -38,7 +39,9 @@ export function annotationValues(
 
 /**
  * The index record of a pod, or `undefined` when the pod is not indexed: not opted in, no
- * alias, no network, no IP yet, or finished (Succeeded/Failed pods give their IP back).
+ * alias, no network, no IP yet, or finished (Succeeded/Failed pods give their IP back). An alias
+ * that cannot be encoded as a DNS name is left out (the others stay) and told to
+ * `onInvalidAlias`.
  *
  * @example
  * ```ts
@@ -50,7 +53,11 @@ export function annotationValues(
  * // { uid: "u1", name: "db1", ips: ["127.0.0.2"], aliases: ["db"], networks: ["n1"], answerable: true }
  * ```
  */
-export function podToRecord(pod: V1Pod, contract: PodContract): PodRecord | undefined {
+export function podToRecord(
+  pod: V1Pod,
+  contract: PodContract,
+  onInvalidAlias?: (key: string, value: string, reason: string) => void,
+): PodRecord | undefined {
   const metadata = pod.metadata;
   if (!metadata?.uid || metadata.labels?.[contract.label] !== "true") return undefined;
   const phase = pod.status?.phase;
@@ -59,9 +66,13 @@ export function podToRecord(pod: V1Pod, contract: PodContract): PodRecord | unde
     values: (string | undefined)[],
   ) => [...new Set(values.filter((v): v is string => !!v))];
   const aliases = distinct(
-    annotationValues(metadata.annotations, contract.hostaliasPrefix).map((a) =>
-      a.value.trim().toLowerCase()
-    ),
+    annotationValues(metadata.annotations, contract.hostaliasPrefix).map(({ key, value }) => {
+      const alias = value.trim().toLowerCase();
+      const problem = nameEncodingProblem(alias);
+      if (!problem) return alias;
+      onInvalidAlias?.(key, value, problem);
+      return undefined;
+    }),
   );
   const networks = distinct(
     annotationValues(metadata.annotations, contract.networkPrefix).map((a) => a.value.trim()),

@@ -7,9 +7,10 @@
  * @module
  */
 
-import type { DispatchStats, QueryObserver } from "../dns/dispatch.ts";
-import type { HoldRegistry } from "../dns/hold.ts";
+import type { QueryObserver } from "../dns/dispatch.ts";
+import type { DnsServerState } from "../dns/state.ts";
 import type { UpstreamStats } from "../dns/upstream.ts";
+import type { InvalidAliasLog } from "../kube/invalid_aliases.ts";
 import type { NetworkIndex } from "../index/network_index.ts";
 import type { PodWatcherStats } from "../kube/pod_watcher.ts";
 import type { ReviewResult } from "../webhook/review.ts";
@@ -18,9 +19,9 @@ import { Counter, CounterFunc, Gauge, Histogram, Registry } from "./metrics.ts";
 /** Where the scrape-time values come from. */
 export interface MetricSources {
   index: NetworkIndex;
-  holds: HoldRegistry;
-  dispatch: DispatchStats;
+  dns: DnsServerState;
   upstream: UpstreamStats;
+  invalidAliases: InvalidAliasLog;
   watcher: PodWatcherStats;
   version: string;
 }
@@ -160,7 +161,7 @@ class QueryMetrics {
  * @example
  * ```ts
  * import { ProgramMetrics } from "./program_metrics.ts";
- * // const metrics = new ProgramMetrics({ index, holds, dispatch, upstream, watcher, version: "0.1.0" });
+ * // const metrics = new ProgramMetrics({ index, dns, upstream, invalidAliases, watcher, version: "0.1.0" });
  * // startDnsServer({ ..., observe: metrics.observeQuery });
  * // metrics.render();
  * ```
@@ -173,7 +174,8 @@ export class ProgramMetrics {
 
   constructor(sources: MetricSources) {
     const r = this.registry;
-    const { index, holds, dispatch, upstream, watcher } = sources;
+    const { index, dns, upstream, watcher, invalidAliases } = sources;
+    const { holds, dispatch, forwarding, tcp } = dns;
     const one = (value: () => number) => () => [[[], value()]] as [string[], number][];
     r.add(this.#queries);
     r.add(
@@ -203,7 +205,7 @@ export class ProgramMetrics {
     r.add(
       new Gauge(
         "kubedock_dns_held_queries",
-        "Internal-name queries in the hold path now (asking upstream, or waiting for the alias); bounded by --max-pending.",
+        "Search-suffixed internal names in the hold path now (asking upstream, or waiting for the alias); bounded by --max-pending and --max-pending-per-source.",
         [],
         one(() => holds.size),
       ),
@@ -211,11 +213,59 @@ export class ProgramMetrics {
     r.add(
       new CounterFunc(
         "kubedock_dns_held_queries_total",
-        "Queries that took the hold path, by how they ended (upstream: upstream had the answer, never waited).",
+        "Queries that took the hold path, by how they ended (answered, relayed: upstream had the name, timeout, released, overflow, source_limit).",
         [
           "outcome",
         ],
         () => Object.entries(holds.outcomes).map(([outcome, n]) => [[outcome], n]),
+      ),
+    );
+    r.add(
+      new CounterFunc(
+        "kubedock_dns_shared_queries_total",
+        "Forwarded queries that joined an identical exchange already in flight.",
+        [],
+        one(() => forwarding.shared),
+      ),
+    );
+    r.add(
+      new CounterFunc(
+        "kubedock_dns_forwarding_loops_total",
+        "Queries that came back through a forwarding loop (the start-up probe, or a query for a name being asked upstream).",
+        [],
+        one(() => forwarding.loops),
+      ),
+    );
+    r.add(
+      new Gauge(
+        "kubedock_dns_tcp_connections",
+        "Open DNS-over-TCP connections; bounded by --tcp-max and --tcp-max-per-source.",
+        [],
+        one(() => tcp.open),
+      ),
+    );
+    r.add(
+      new CounterFunc(
+        "kubedock_dns_tcp_connections_closed_total",
+        "Connections closed at a bound: evicted (an idle one made room) or refused (the new one).",
+        ["reason"],
+        () => [[["evicted"], tcp.evicted], [["refused"], tcp.refused]],
+      ),
+    );
+    r.add(
+      new CounterFunc(
+        "kubedock_dns_invalid_aliases_total",
+        "Hostalias annotations left out of the index because they cannot be encoded (each pod and annotation once).",
+        [],
+        one(() => invalidAliases.count),
+      ),
+    );
+    r.add(
+      new Gauge(
+        "process_resident_memory_bytes",
+        "Resident memory of the process.",
+        [],
+        one(() => Deno.memoryUsage().rss),
       ),
     );
     r.add(

@@ -1,0 +1,101 @@
+/**
+ * The state a running DNS server owns: its held queries and its counters. It has one owner, the
+ * server; metrics and the health port read it.
+ *
+ * @module
+ */
+
+import type { Config } from "../config/config.ts";
+import type { DispatchStats } from "./dispatch.ts";
+import { type HoldLimits, HoldRegistry } from "./hold.ts";
+import type { InFlightStats } from "./in_flight.ts";
+
+/** Counters of the TCP side. */
+export interface TcpStats {
+  /** Connections open now. */
+  open: number;
+  /** Idle connections closed to make room for a new one (per-source or total bound). */
+  evicted: number;
+  /** New connections closed at once: the bound was reached and nothing was idle. */
+  refused: number;
+}
+
+/** Bounds of the TCP side. */
+export interface TcpLimits {
+  /** Open connections in all (`--tcp-max`). */
+  maxConnections: number;
+  /** Open connections from one source IP (`--tcp-max-per-source`). */
+  maxConnectionsPerSource: number;
+  /** A connection with no query for this long is closed. */
+  idleTimeoutMs: number;
+}
+
+/** The flags that set the state's bounds. */
+export type StateFlags = Pick<
+  Config,
+  | "maxPending"
+  | "maxPendingPerSource"
+  | "waitTimeoutMs"
+  | "tcpMax"
+  | "tcpMaxPerSource"
+  | "tcpIdleTimeoutMs"
+>;
+
+/** Every bound of the server's state. */
+export interface DnsStateLimits extends HoldLimits {
+  tcp: TcpLimits;
+}
+
+/**
+ * The server's state.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DnsServerState } from "./state.ts";
+ * const state = new DnsServerState({
+ *   maxPending: 10_000, maxPendingPerSource: 256, waitTimeoutMs: 20_000,
+ *   tcp: { maxConnections: 1_000, maxConnectionsPerSource: 16, idleTimeoutMs: 10_000 },
+ * });
+ * assert.equal(state.holds.size, 0);
+ * assert.equal(state.forwarding.loops, 0);
+ * ```
+ */
+export class DnsServerState {
+  readonly limits: Readonly<DnsStateLimits>;
+  readonly holds: HoldRegistry;
+  readonly dispatch: DispatchStats = { dropped: 0, rejected: 0 };
+  readonly forwarding: InFlightStats = { shared: 0, loops: 0 };
+  readonly tcp: TcpStats = { open: 0, evicted: 0, refused: 0 };
+
+  constructor(limits: DnsStateLimits) {
+    this.limits = limits;
+    this.holds = new HoldRegistry(limits);
+  }
+
+  /**
+   * The state with the bounds of a configuration's flags.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { DEFAULT_CONFIG } from "../config/config.ts";
+   * import { DnsServerState } from "./state.ts";
+   * const state = DnsServerState.fromConfig({ ...DEFAULT_CONFIG, maxPendingPerSource: 8 });
+   * assert.equal(state.limits.maxPendingPerSource, 8);
+   * assert.equal(state.limits.tcp.maxConnectionsPerSource, 16);
+   * ```
+   */
+  static fromConfig(config: StateFlags): DnsServerState {
+    return new DnsServerState({
+      maxPending: config.maxPending,
+      maxPendingPerSource: config.maxPendingPerSource,
+      waitTimeoutMs: config.waitTimeoutMs,
+      tcp: {
+        maxConnections: config.tcpMax,
+        maxConnectionsPerSource: config.tcpMaxPerSource,
+        idleTimeoutMs: config.tcpIdleTimeoutMs,
+      },
+    });
+  }
+}
