@@ -28,12 +28,12 @@ export interface MainProcess {
   stop(): Promise<number>;
 }
 
-/** Starts `main.ts` with `args` plus listen addresses on free loopback ports. */
+/** Starts `main.ts` with `args` plus listen addresses (`dns`, else free loopback ports). */
 export async function startMain(
   args: string[],
   permissions: string[] | Promise<string[]>,
+  dns = { hostname: "127.0.0.1", port: freePort() },
 ): Promise<MainProcess> {
-  const dns = { hostname: "127.0.0.1", port: freePort() };
   const health = { hostname: "127.0.0.1", port: freePort() };
   const child = new Deno.Command("deno", {
     args: [
