@@ -5,7 +5,10 @@
  * webhook on 127.0.0.x addresses: db1/service1 in network test1, db2/service2 in test2, and
  * `shared` in both. Prints `dig` commands that show the isolation; runs until Ctrl-C.
  *
- * Usage: deno task demo [--dns-port PORT]
+ * Usage: deno task demo [--dns-port PORT] [--upstream HOST:PORT]
+ *
+ * Names that are not the demo's are forwarded to `--upstream`, by default the first nameserver
+ * of /etc/resolv.conf (the tests name a loopback address instead).
  *
  * @module
  */
@@ -14,14 +17,19 @@ import { FakeApiServer } from "../src/fake/api_server.ts";
 import { mutatingAdmission } from "../src/fake/admission.ts";
 import { ServiceProxy } from "../src/fake/service_proxy.ts";
 import { firstNameserver } from "../src/config/resolv_conf.ts";
+import { formatHostPort, parseHostPort } from "../src/config/host_port.ts";
 import { localPermissionFlags } from "./permission_flags.ts";
 import { freePort } from "../src/fake/free_port.ts";
 import { kubedockPod } from "../src/fake/kubedock_pod.ts";
 import { webhookConfiguration } from "../src/fake/webhook_configuration.ts";
 
 const NAMESPACE = "kubedock";
-const portArg = Deno.args.indexOf("--dns-port");
-const dnsPort = portArg >= 0 ? Number(Deno.args[portArg + 1]) : 1053;
+/** The value of `--NAME VALUE` on the command line. */
+function argument(name: string): string | undefined {
+  const at = Deno.args.indexOf(`--${name}`);
+  return at >= 0 ? Deno.args[at + 1] : undefined;
+}
+const dnsPort = Number(argument("dns-port") ?? 1053);
 if (!(dnsPort > 0 && dnsPort < 65536)) throw new Error("--dns-port takes a port number");
 
 const fake = FakeApiServer.start({ namespace: NAMESPACE });
@@ -42,8 +50,16 @@ proxy.register(`kubedock-dns.${NAMESPACE}.svc:443`, { hostname: "127.0.0.1", por
 const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-demo-" });
 const kubeconfig = `${dir}/kubeconfig`;
 await Deno.writeTextFile(kubeconfig, fake.kubeconfig());
-const upstream = firstNameserver(await Deno.readTextFile("/etc/resolv.conf").catch(() => "")) ??
-  "127.0.0.1";
+const upstreamArg = argument("upstream");
+const upstreamAddress = upstreamArg === undefined
+  ? {
+    hostname: firstNameserver(await Deno.readTextFile("/etc/resolv.conf").catch(() => "")) ??
+      "127.0.0.1",
+    port: 53,
+  }
+  : parseHostPort(upstreamArg, 53);
+if (!upstreamAddress) throw new Error("--upstream takes HOST:PORT");
+const upstream = upstreamAddress.hostname;
 const healthPort = freePort();
 
 const child = new Deno.Command("deno", {
@@ -64,7 +80,7 @@ const child = new Deno.Command("deno", {
     "--health-listen",
     `127.0.0.1:${healthPort}`,
     "--upstream",
-    upstream,
+    formatHostPort(upstreamAddress),
     "--tls-secret",
     "kubedock-dns-tls",
     "--webhook-config",
@@ -76,17 +92,22 @@ const child = new Deno.Command("deno", {
   stderr: "inherit",
 }).spawn();
 
-let stopping = false;
-async function stopAll(code: number): Promise<never> {
-  stopping = true;
-  try {
-    child.kill("SIGTERM");
-  } catch { /* gone */ }
-  await child.status;
-  await fake.stop();
-  await proxy.stop();
-  await Deno.remove(dir, { recursive: true });
-  Deno.exit(code);
+/**
+ * Stops everything once: a terminal's Ctrl-C reaches the task runner and this script alike, and
+ * the task runner passes its own on, so SIGINT may arrive more than once.
+ */
+let stopping: Promise<never> | undefined;
+function stopAll(code: number): Promise<never> {
+  return stopping ??= (async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* gone */ }
+    await child.status;
+    await fake.stop();
+    await proxy.stop();
+    await Deno.remove(dir, { recursive: true });
+    Deno.exit(code);
+  })();
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -94,8 +115,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 child.status.then((status) => {
   if (stopping) return;
-  console.error(`kubedock-dns exited (${status.code})`);
-  stopAll(1);
+  // exit 0 means it was told to stop: Ctrl-C reached it before this script's own handler ran
+  if (status.code !== 0) console.error(`kubedock-dns exited (${status.code})`);
+  stopAll(status.code === 0 ? 0 : 1);
 });
 
 const deadline = Date.now() + 20_000;

@@ -24,6 +24,7 @@ export class ServiceProxy {
   #routes = new Map<string, HostPort>();
   #open = new Set<Deno.Conn>();
   #loop: Promise<void>;
+  #stopped = false;
 
   private constructor() {
     this.#listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -45,7 +46,10 @@ export class ServiceProxy {
     this.#routes.set(authority.toLowerCase(), target);
   }
 
+  /** Stops listening and closes every tunnel; calling it again does nothing. */
   async stop(): Promise<void> {
+    if (this.#stopped) return await this.#loop;
+    this.#stopped = true;
     this.#listener.close();
     for (const conn of this.#open) {
       try {
