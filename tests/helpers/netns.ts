@@ -1,0 +1,243 @@
+/**
+ * A small Kubernetes node made of Linux network namespaces, for tests that need real resolvers
+ * in real pod network namespaces (root only). A "node" namespace holds a bridge with the node's
+ * pod-network address and the kube-proxy-style DNAT rules from ClusterIPs to the servers behind
+ * them; each pod gets its own namespace, a veth on the bridge, a default route and its own
+ * `/etc/netns/<name>/resolv.conf` (which `ip netns exec` shows the pod as /etc/resolv.conf).
+ *
+ * Every address lives inside namespaces this helper creates; nothing is added to the host's
+ * namespace. `destroy()` removes every namespace, rule, file and process, also after a failure,
+ * and `create()` first removes what a killed earlier run may have left.
+ */
+
+/** The node's address on the pod network (the pods' default gateway). */
+export const NODE_IP = "10.244.0.1";
+
+/** A ClusterIP and the node-local address it is DNATed to. */
+export interface ServiceRule {
+  clusterIp: string;
+  port: number;
+  target: { hostname: string; port: number };
+}
+
+/** What one command printed, its exit code and how long it took. */
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  elapsedMs: number;
+}
+
+async function ip(...args: string[]): Promise<Run> {
+  return await run("ip", args);
+}
+
+/** Longest any one command may take before it is killed (a resolver retrying for ever). */
+const COMMAND_TIMEOUT_MS = 60_000;
+
+async function run(command: string, args: string[], env?: Record<string, string>): Promise<Run> {
+  const started = performance.now();
+  const child = new Deno.Command(command, { args, env, stdout: "piped", stderr: "piped" }).spawn();
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* ended */ }
+  }, COMMAND_TIMEOUT_MS);
+  const output = await child.output().finally(() => clearTimeout(timer));
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+    elapsedMs: performance.now() - started,
+  };
+}
+
+async function must(result: Promise<Run>, what: string): Promise<Run> {
+  const done = await result;
+  if (done.code !== 0) throw new Error(`${what} failed (${done.code}): ${done.stderr}`);
+  return done;
+}
+
+/** The node and its pods. */
+export class TestNode {
+  readonly prefix: string;
+  readonly nodeNs: string;
+  readonly #pods = new Map<string, string>();
+  readonly #children = new Set<Deno.ChildProcess>();
+  #nextVeth = 0;
+
+  private constructor(prefix: string) {
+    this.prefix = prefix;
+    this.nodeNs = `${prefix}-node`;
+  }
+
+  /** Builds the node namespace, its bridge and `services` rules (after removing leftovers). */
+  static async create(prefix: string, services: ServiceRule[]): Promise<TestNode> {
+    await TestNode.removeLeftovers(prefix);
+    const node = new TestNode(prefix);
+    try {
+      const ns = node.nodeNs;
+      await must(ip("netns", "add", ns), "ip netns add");
+      await must(ip("-n", ns, "link", "set", "lo", "up"), "lo up");
+      await must(ip("-n", ns, "link", "add", "br0", "type", "bridge"), "bridge");
+      await must(ip("-n", ns, "addr", "add", `${NODE_IP}/24`, "dev", "br0"), "bridge address");
+      await must(ip("-n", ns, "link", "set", "br0", "up"), "bridge up");
+      for (const rule of services) {
+        // the node's own packets need a route to the ClusterIP before OUTPUT can DNAT them
+        await must(ip("-n", ns, "route", "replace", `${rule.clusterIp}/32`, "dev", "br0"), "route");
+        // PREROUTING for the pods' packets, OUTPUT for the node's own (as kube-proxy does)
+        for (
+          const [chain, protocol] of [["PREROUTING", "udp"], ["PREROUTING", "tcp"], [
+            "OUTPUT",
+            "udp",
+          ], ["OUTPUT", "tcp"]]
+        ) {
+          await must(
+            node.exec(ns, "iptables", [
+              "-t",
+              "nat",
+              "-A",
+              chain,
+              "-d",
+              rule.clusterIp,
+              "-p",
+              protocol,
+              "--dport",
+              String(rule.port),
+              "-j",
+              "DNAT",
+              "--to-destination",
+              `${rule.target.hostname}:${rule.target.port}`,
+            ]),
+            "iptables DNAT",
+          );
+        }
+      }
+      return node;
+    } catch (error) {
+      await node.destroy();
+      throw error;
+    }
+  }
+
+  /** Removes namespaces and resolv.conf folders named `<prefix>-*` (a killed run's). */
+  static async removeLeftovers(prefix: string): Promise<void> {
+    const listed = await ip("netns", "list");
+    for (const line of listed.stdout.split("\n")) {
+      const ns = line.split(" ")[0];
+      if (ns.startsWith(`${prefix}-`)) await TestNode.#removeNamespace(ns);
+    }
+    try {
+      for await (const entry of Deno.readDir("/etc/netns")) {
+        if (entry.name.startsWith(`${prefix}-`)) {
+          await Deno.remove(`/etc/netns/${entry.name}`, { recursive: true });
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+
+  static async #removeNamespace(ns: string): Promise<void> {
+    const pids = (await ip("netns", "pids", ns)).stdout.split("\n").filter(Boolean);
+    if (pids.length > 0) await run("kill", ["-KILL", ...pids]);
+    await ip("netns", "del", ns);
+  }
+
+  /**
+   * Adds a pod namespace with `address` on the bridge and `resolvConf` as its resolv.conf;
+   * returns the namespace's name.
+   */
+  async addPod(name: string, address: string, resolvConf: string): Promise<string> {
+    const ns = `${this.prefix}-${name}`;
+    const veth = `${this.prefix}v${this.#nextVeth++}`;
+    this.#pods.set(name, ns);
+    await must(ip("netns", "add", ns), `ip netns add ${ns}`);
+    await must(ip("-n", ns, "link", "set", "lo", "up"), "lo up");
+    await must(
+      ip(
+        "link",
+        "add",
+        "eth0",
+        "netns",
+        ns,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        veth,
+        "netns",
+        this.nodeNs,
+      ),
+      "veth pair",
+    );
+    await must(ip("-n", this.nodeNs, "link", "set", veth, "master", "br0", "up"), "veth on bridge");
+    await must(ip("-n", ns, "addr", "add", `${address}/24`, "dev", "eth0"), "pod address");
+    await must(ip("-n", ns, "link", "set", "eth0", "up"), "eth0 up");
+    await must(ip("-n", ns, "route", "add", "default", "via", NODE_IP), "default route");
+    await Deno.mkdir(`/etc/netns/${ns}`, { recursive: true });
+    await Deno.writeTextFile(`/etc/netns/${ns}/resolv.conf`, resolvConf);
+    return ns;
+  }
+
+  /** Runs a command inside a namespace and waits for it. */
+  exec(ns: string, command: string, args: string[], env?: Record<string, string>): Promise<Run> {
+    return run("ip", ["netns", "exec", ns, command, ...args], env);
+  }
+
+  /** Starts a long-running command inside a namespace; `destroy()` ends it. */
+  spawn(
+    ns: string,
+    command: string,
+    args: string[],
+    options: Omit<Deno.CommandOptions, "args"> = {},
+  ): Deno.ChildProcess {
+    const child = new Deno.Command("ip", {
+      ...options,
+      args: ["netns", "exec", ns, command, ...args],
+    })
+      .spawn();
+    this.#children.add(child);
+    child.status.finally(() => this.#children.delete(child));
+    return child;
+  }
+
+  /** Ends every process, removes every namespace (rules and veths go with them) and file. */
+  async destroy(): Promise<void> {
+    for (const child of this.#children) {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+    }
+    await Promise.allSettled([...this.#children].map((child) => child.status));
+    for (const ns of [...this.#pods.values(), this.nodeNs]) {
+      await TestNode.#removeNamespace(ns);
+      await Deno.remove(`/etc/netns/${ns}`, { recursive: true }).catch(() => {});
+    }
+    await TestNode.removeLeftovers(this.prefix);
+  }
+}
+
+/** A pod's `spec.dnsConfig`. */
+export interface PodDnsConfig {
+  nameservers: string[];
+  searches: string[];
+  options: { name: string; value?: string }[];
+}
+
+/**
+ * The resolv.conf kubelet writes for a pod with `dnsPolicy: None` and `dnsConfig`: nameserver
+ * lines, one search line, one options line.
+ */
+export function kubeletResolvConf(dnsConfig: PodDnsConfig): string {
+  const options = dnsConfig.options.map((o) =>
+    o.value === undefined ? o.name : `${o.name}:${o.value}`
+  );
+  return [
+    ...dnsConfig.nameservers.map((ns) => `nameserver ${ns}`),
+    `search ${dnsConfig.searches.join(" ")}`,
+    `options ${options.join(" ")}`,
+    "",
+  ].join("\n");
+}
