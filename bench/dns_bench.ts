@@ -9,7 +9,7 @@
  */
 
 import { freePort } from "../tests/helpers/dnsmasq.ts";
-import { dnsperf, percentile, startBench } from "./harness.ts";
+import { DISTINCT_NAMES, dnsperf, percentile, startBench } from "./harness.ts";
 
 const secondsArg = Deno.args.indexOf("--seconds");
 const seconds = secondsArg >= 0 ? Number(Deno.args[secondsArg + 1]) : 5;
@@ -31,11 +31,14 @@ await new Promise((r) => setTimeout(r, 1000));
 try {
   const kd = setup.main.dns;
   const dm = setup.dnsmasq.address;
-  const run = (server: typeof kd, query: string, extra = {}) =>
+  const run = (server: typeof kd, query: string | string[], extra = {}) =>
     dnsperf({ server, source: setup.podIp, query, seconds, ...extra });
 
   const internal = await run(kd, "db A");
   const forwarded = await run(kd, "ext.bench.test A");
+  const distinct = DISTINCT_NAMES.map((name) => `${name} A`);
+  const forwardedDistinct = await run(kd, distinct);
+  const directDistinct = await run(dm, distinct);
   const directInternal = await run(dm, "db A");
   const directForwarded = await run(dm, "ext.bench.test A");
   const ceiling = await run({ hostname: "127.0.0.1", port: barePort }, "db A");
@@ -63,13 +66,21 @@ try {
   console.log("max throughput (queries/s)");
   console.log(`  (a) kubedock-dns internal   ${fmt(internal.qps)}   lost ${internal.lost}`);
   console.log(`  (b) kubedock-dns forwarded  ${fmt(forwarded.qps)}   lost ${forwarded.lost}`);
+  console.log(
+    `  (b') forwarded, 1,000 names  ${
+      fmt(forwardedDistinct.qps)
+    }   lost ${forwardedDistinct.lost}` +
+      "   (one name repeated shares exchanges in flight; these do not)",
+  );
   console.log(`  (c) dnsmasq direct, db      ${fmt(directInternal.qps)}`);
+  console.log(`      dnsmasq direct, 1,000   ${fmt(directDistinct.qps)}`);
   console.log(`      dnsmasq direct, ext     ${fmt(directForwarded.qps)}`);
   console.log(
     `  (d) bare Deno UDP responder ${fmt(ceiling.qps)}   (the runtime's ceiling, no DNS work)`,
   );
   console.log(`  a/c = ${fmt(internal.qps / directInternal.qps, 2)}   (target >= 0.70)`);
   console.log(`  b/c = ${fmt(forwarded.qps / directForwarded.qps, 2)}   (target >= 0.35)`);
+  console.log(`  b'/c = ${fmt(forwardedDistinct.qps / directDistinct.qps, 2)}`);
   console.log(
     `  a/d = ${fmt(internal.qps / ceiling.qps, 2)}   d/c = ${
       fmt(ceiling.qps / directInternal.qps, 2)

@@ -10,6 +10,9 @@ import { kubedockPod } from "../tests/helpers/pods.ts";
 import { type Dnsmasq, startDnsmasq } from "../tests/helpers/dnsmasq.ts";
 import { mainPermissions, type MainProcess, startMain } from "../tests/helpers/main_process.ts";
 
+/** 1,000 names dnsmasq answers, so a forwarding run can ask each rarely (no sharing in flight). */
+export const DISTINCT_NAMES = Array.from({ length: 1_000 }, (_, i) => `f${i}.bench.test`);
+
 /** What one dnsperf run measured. */
 export interface PerfResult {
   qps: number;
@@ -23,13 +26,14 @@ export interface PerfResult {
 export async function dnsperf(options: {
   server: { hostname: string; port: number };
   source?: string;
-  query: string;
+  /** One query line (`name TYPE`), or several that dnsperf cycles through. */
+  query: string | string[];
   seconds: number;
   maxQps?: number;
   verbose?: boolean;
 }): Promise<PerfResult> {
   const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-bench-" });
-  await Deno.writeTextFile(`${dir}/queries`, `${options.query}\n`);
+  await Deno.writeTextFile(`${dir}/queries`, `${[options.query].flat().join("\n")}\n`);
   const args = [
     "-s",
     options.server.hostname,
@@ -85,7 +89,11 @@ export interface BenchSetup {
 
 /** Starts the bench setup; `extraArgs` go to kubedock-dns. */
 export async function startBench(extraArgs: string[] = []): Promise<BenchSetup> {
-  const dnsmasq = await startDnsmasq({ db: ["127.0.0.2"], "ext.bench.test": ["192.0.2.7"] });
+  const dnsmasq = await startDnsmasq({
+    db: ["127.0.0.2"],
+    "ext.bench.test": ["192.0.2.7"],
+    ...Object.fromEntries(DISTINCT_NAMES.map((name) => [name, ["192.0.2.8"]])),
+  });
   const fake = FakeApiServer.start({ namespace: "bench", autoReady: true, kubeletDelayMs: 0 });
   await fake.createPod(kubedockPod("db1", ["db"], ["n1"]));
   await fake.createPod(kubedockPod("app1", ["app"], ["n1"]));

@@ -93,7 +93,8 @@ export class HoldRegistry {
   };
   /** every held query, in arrival (so deadline) order */
   #queue = new Set<Held>();
-  #byAlias = new Map<string, Set<Held>>();
+  /** alias → the one query held for it, or a set when there are several (most aliases have one) */
+  #byAlias = new Map<string, Held | Set<Held>>();
   #perSource = new Map<string, number>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
@@ -157,9 +158,10 @@ export class HoldRegistry {
       };
       this.#queue.add(held);
       this.#perSource.set(request.source, fromSource + 1);
-      let waiting = this.#byAlias.get(alias);
-      if (!waiting) this.#byAlias.set(alias, waiting = new Set());
-      waiting.add(held);
+      const waiting = this.#byAlias.get(alias);
+      if (!waiting) this.#byAlias.set(alias, held);
+      else if (waiting instanceof Set) waiting.add(held);
+      else this.#byAlias.set(alias, new Set([waiting, held]));
       this.#arm();
       const upstream = next(request);
       if (upstream instanceof Promise) upstream.then((reply) => this.#upstreamSettled(held, reply));
@@ -170,7 +172,8 @@ export class HoldRegistry {
   /** Re-checks the queries held for `alias` (it became answerable in some network). */
   wake(alias: string): void {
     const waiting = this.#byAlias.get(alias);
-    if (waiting) { for (const held of [...waiting]) this.#check(held); }
+    if (waiting instanceof Set) { for (const held of [...waiting]) this.#check(held); }
+    else if (waiting) this.#check(waiting);
   }
 
   /** Re-checks every held query (the index was synced for the first time). */
@@ -207,7 +210,11 @@ export class HoldRegistry {
   #finish(held: Held, reply: Uint8Array, outcome: HoldOutcome): void {
     if (!this.#queue.delete(held)) return;
     const waiting = this.#byAlias.get(held.alias);
-    if (waiting?.delete(held) && waiting.size === 0) this.#byAlias.delete(held.alias);
+    if (
+      waiting === held || (waiting instanceof Set && waiting.delete(held) && waiting.size === 0)
+    ) {
+      this.#byAlias.delete(held.alias);
+    }
     const count = this.heldFrom(held.request.source) - 1;
     if (count > 0) this.#perSource.set(held.request.source, count);
     else this.#perSource.delete(held.request.source);

@@ -13,6 +13,7 @@ import { holdHandler } from "./hold.ts";
 import { shareInFlight } from "./in_flight.ts";
 import { internalAnswerHandler } from "./internal_answer.ts";
 import { LoopProbe } from "./loop_probe.ts";
+import { PendingReplies } from "./pending_replies.ts";
 import type { NameRules } from "./names.ts";
 import type { DnsServerState } from "./state.ts";
 import { serveTcp, type TcpServer } from "./tcp_server.ts";
@@ -61,6 +62,7 @@ export interface DnsServer {
  * import assert from "node:assert/strict";
  * import { NetworkIndex } from "../index/network_index.ts";
  * import { LoopProbe } from "./loop_probe.ts";
+import { PendingReplies } from "./pending_replies.ts";
  * import { buildResolver } from "./server.ts";
  * import { DnsServerState } from "./state.ts";
  * const state = new DnsServerState({ maxPending: 100, maxPendingPerSource: 10, waitTimeoutMs: 1000, tcp: { maxConnections: 10, maxConnectionsPerSource: 2, idleTimeoutMs: 1000 } });
@@ -110,11 +112,7 @@ export function startDnsServer(options: DnsServerOptions): DnsServer {
   });
   const resolve = buildResolver(options, probe);
   /** replies being worked out or sent: the drain waits for them */
-  const inFlight = new Set<Promise<unknown>>();
-  const track = (reply: Promise<unknown>) => {
-    inFlight.add(reply);
-    reply.finally(() => inFlight.delete(reply));
-  };
+  const pending = new PendingReplies();
   const udp = Deno.listenDatagram({ ...options.listen, transport: "udp" });
   const port = (udp.addr as Deno.NetAddr).port;
   let tcp: Deno.Listener;
@@ -124,14 +122,14 @@ export function startDnsServer(options: DnsServerOptions): DnsServer {
     udp.close();
     throw error;
   }
-  const udpDone = serveUdp(udp, { resolve, stats, observe: options.observe, track });
+  const udpDone = serveUdp(udp, { resolve, stats, observe: options.observe, pending });
   const tcpServer: TcpServer = serveTcp(tcp, {
     resolve,
     stats,
     tcp: state.tcp,
     limits: state.limits.tcp,
     observe: options.observe,
-    track,
+    pending,
   });
   if (options.loopProbe ?? true) probe.send(options.upstream).catch(() => {});
   const close = async () => {
@@ -150,7 +148,7 @@ export function startDnsServer(options: DnsServerOptions): DnsServer {
       holds.close();
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
-        Promise.allSettled([...inFlight]),
+        pending.idle(),
         new Promise<void>((done) => timer = setTimeout(done, timeoutMs)),
       ]);
       clearTimeout(timer);

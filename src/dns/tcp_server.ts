@@ -14,6 +14,7 @@ import {
   type DispatchStats,
   type QueryObserver,
 } from "./dispatch.ts";
+import type { PendingReplies } from "./pending_replies.ts";
 import type { TcpLimits, TcpStats } from "./state.ts";
 import { frame, FrameReader, writeAll } from "./tcp_framing.ts";
 
@@ -24,8 +25,8 @@ export interface TcpServeOptions {
   tcp: TcpStats;
   limits: TcpLimits;
   observe?: QueryObserver;
-  /** Told of every reply still being worked out (the graceful drain waits for them). */
-  track?: (reply: Promise<unknown>) => void;
+  /** Counts replies still being worked out (the graceful drain waits for them). */
+  pending?: PendingReplies;
 }
 
 /** A running TCP DNS server. */
@@ -213,12 +214,13 @@ async function serveConnection(
       const reply = dispatch(context, message, connection.source);
       if (reply instanceof Promise) {
         connection.pending++;
+        options.pending?.started();
         const done = reply.then((bytes) => connection.send(bytes), () => {}).finally(() => {
           connection.pending--;
+          options.pending?.finished();
           answered.delete(done);
         });
         answered.add(done);
-        options.track?.(done);
       } else {
         connection.send(reply);
       }

@@ -6,6 +6,7 @@
  */
 
 import type { DnsReply, DnsResolver } from "./handler.ts";
+import { PendingReplies } from "./pending_replies.ts";
 import {
   dispatch,
   type DispatchContext,
@@ -18,8 +19,8 @@ export interface UdpServeOptions {
   resolve: DnsResolver;
   stats: DispatchStats;
   observe?: QueryObserver;
-  /** Told of every reply still being worked out (the graceful drain waits for them). */
-  track?: (reply: Promise<unknown>) => void;
+  /** Counts replies still being worked out or sent (the graceful drain waits for them). */
+  pending?: PendingReplies;
 }
 
 /**
@@ -35,7 +36,8 @@ export interface UdpServeOptions {
  * ```
  */
 export async function serveUdp(conn: Deno.DatagramConn, options: UdpServeOptions): Promise<void> {
-  const { track } = options;
+  const pending = options.pending ?? new PendingReplies();
+  const { finished } = pending;
   const context: DispatchContext = { ...options, transport: "udp" };
   const buffer = new Uint8Array(65535);
   const ignore = () => {};
@@ -63,8 +65,11 @@ export async function serveUdp(conn: Deno.DatagramConn, options: UdpServeOptions
       continue;
     }
     if (reply instanceof Promise) {
-      const sent = reply.then((bytes) => bytes && conn.send(bytes, client).catch(ignore), ignore);
-      track?.(sent);
+      pending.started();
+      reply.then(
+        (bytes) => bytes ? conn.send(bytes, client).then(finished, finished) : finished(),
+        finished,
+      );
     } else if (reply) {
       conn.send(reply, client).catch(ignore);
     }
