@@ -46,6 +46,27 @@ Deno.test("config", async (t) => {
     assert.equal(c.namespace, "ci");
   });
 
+  await t.step("the bounds of held queries and TCP connections", () => {
+    const defaults = parseConfig(["--no-webhook"]);
+    assert.equal(defaults.maxPendingPerSource, 256);
+    assert.equal(defaults.tcpMax, 1_000);
+    assert.equal(defaults.tcpMaxPerSource, 16);
+    assert.equal(defaults.tcpIdleTimeoutMs, 10_000);
+    const set = parseConfig([
+      "--no-webhook",
+      "--max-pending-per-source=8",
+      "--tcp-max=50",
+      "--tcp-max-per-source=2",
+      "--tcp-idle-timeout=1s",
+      "--dns-listen=0.0.0.0:1053",
+      "--upstream=127.0.0.1:53", // same host, other port: not ourselves
+    ]);
+    assert.deepEqual(
+      [set.maxPendingPerSource, set.tcpMax, set.tcpMaxPerSource, set.tcpIdleTimeoutMs],
+      [8, 50, 2, 1_000],
+    );
+  });
+
   await t.step("each bad value is one error naming its flag", () => {
     const cases: [string[], RegExp][] = [
       [["--ttl", "-1"], /--ttl/],
@@ -57,6 +78,12 @@ Deno.test("config", async (t) => {
       [["--ttl"], /--ttl needs a value/],
       [["--namespace", "Bad_NS"], /--namespace/],
       [["--tls-cert", "a.pem"], /--tls-key/],
+      [["--max-pending-per-source", "-3"], /--max-pending-per-source/],
+      [["--tcp-max", "0"], /--tcp-max/],
+      [["--tcp-max-per-source", "lots"], /--tcp-max-per-source/],
+      [["--tcp-idle-timeout", "10"], /--tcp-idle-timeout/],
+      [["--dns-listen", "0.0.0.0:53", "--upstream", "127.0.0.1"], /own --dns-listen.*loop/],
+      [["--dns-listen", "10.1.2.3:1053", "--upstream", "10.1.2.3:1053"], /own --dns-listen/],
     ];
     for (const [args, pattern] of cases) {
       assert.throws(() => parseConfig(["--no-webhook", ...args]), (e: Error) => {
