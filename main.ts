@@ -6,6 +6,7 @@
  */
 
 import { type Config, ConfigError, ownUpstreamMessage, parseConfig } from "./src/config/config.ts";
+import { helpText } from "./src/config/flag_docs.ts";
 import { formatHostPort, type HostPort, parseHostPort, reaches } from "./src/config/host_port.ts";
 import { firstNameserver } from "./src/config/resolv_conf.ts";
 import type { DnsRequest } from "./src/dns/handler.ts";
@@ -186,6 +187,14 @@ async function main(config: Config): Promise<void> {
 }
 
 if (import.meta.main) {
+  if (Deno.args.includes("--help")) {
+    console.log(helpText(VERSION));
+    Deno.exit(0);
+  }
+  if (Deno.args.includes("--version")) {
+    console.log(`kubedock-dns ${VERSION} (Deno ${Deno.version.deno})`);
+    Deno.exit(0);
+  }
   let config: Config;
   try {
     config = parseConfig(Deno.args);

@@ -7,7 +7,7 @@ import { canonicalIp } from "../src/index/ip.ts";
 import { aliasCandidates, isInternal } from "../src/dns/names.ts";
 
 Deno.test("config", async (t) => {
-  await t.step("defaults match DESIGN section 5", () => {
+  await t.step("defaults match docs/flags.md", () => {
     const c = parseConfig(["--no-webhook"]);
     assert.deepEqual(c.dnsListen, { hostname: "0.0.0.0", port: 1053 });
     assert.equal(c.upstream, undefined);

@@ -1,6 +1,6 @@
 /**
  * End to end through real sockets: the DNS server in this process, a real dnsmasq as upstream,
- * the real `dig` as client, sending from pod IPs on 127.0.0.x (DESIGN section 3, every row).
+ * the real `dig` as client, sending from pod IPs on 127.0.0.x (docs/dns.md, every row).
  */
 import assert from "node:assert/strict";
 import { NetworkIndex } from "../src/index/network_index.ts";

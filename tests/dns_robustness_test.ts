@@ -1,5 +1,5 @@
 /**
- * Bad packets never stop the server: specific malformed messages get their DESIGN section 3
+ * Bad packets never stop the server: specific malformed messages get their docs/dns.md
  * treatment, thousands of random and mutated ones from several sources change nothing, and
  * held queries stay bounded by --max-pending.
  */

@@ -1,5 +1,5 @@
 /**
- * Aliases that cannot be encoded never reach the wire (DESIGN section 3): a pod admitted with the
+ * Aliases that cannot be encoded never reach the wire (docs/dns.md): a pod admitted with the
  * webhook off may carry them; the watcher leaves them out of the index with one warning each and
  * a count, and reverse lookups of the pod name its valid aliases only.
  */

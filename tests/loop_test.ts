@@ -1,5 +1,5 @@
 /**
- * Forwarding loops (DESIGN section 3): an upstream that is the server itself is refused at start;
+ * Forwarding loops (docs/dns.md): an upstream that is the server itself is refused at start;
  * a loop through another server (a dnsmasq whose upstream is kubedock-dns) costs a handful of
  * upstream queries, ends in SERVFAIL, is logged and counted, and internal names keep answering.
  */

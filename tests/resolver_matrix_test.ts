@@ -344,7 +344,7 @@ Deno.test("resolver matrix: real resolvers in pod network namespaces", async (t)
         answers.forEach((answer, i) => {
           const r = all[i];
           if (!r.searches) {
-            // asks the bare name only, which is never held (DESIGN section 3): fails at once
+            // asks the bare name only, which is never held (docs/dns.md): fails at once
             assert.deepEqual(answer.results, [], r.name);
             note(r, "race: after Ready (ms)", "n/a (bare name, not held)");
             return;

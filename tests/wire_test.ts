@@ -111,7 +111,7 @@ Deno.test("wire format", async (t) => {
     assert.ok(truncated.answers.length > 0 && truncated.answers.length < 50);
   });
 
-  await t.step("response limits follow DESIGN section 3", () => {
+  await t.step("response limits follow docs/dns.md", () => {
     assert.equal(responseLimit(mustParse(encodeQuery("a", "A")), "udp"), 512);
     assert.equal(responseLimit(mustParse(encodeQuery("a", "A", 1, 4096)), "udp"), 1232);
     assert.equal(responseLimit(mustParse(encodeQuery("a", "A", 1, 800)), "udp"), 800);

@@ -1,5 +1,5 @@
 /**
- * The program's configuration: every command-line flag of DESIGN section 5, parsed and checked.
+ * The program's configuration: every command-line flag of docs/flags.md, parsed and checked.
  *
  * @module
  */
@@ -229,6 +229,12 @@ const SWITCH_FLAGS: Record<string, (config: Config) => void> = {
   "debug-endpoints": (c) => (c.debugEndpoints = true),
   "no-metrics": (c) => (c.metrics = false),
 };
+
+/** Every flag the parser takes (`--help` and `--version` are answered before parsing). */
+export const FLAG_NAMES: readonly string[] = [
+  ...Object.keys(VALUE_FLAGS),
+  ...Object.keys(SWITCH_FLAGS),
+];
 
 /**
  * Parses command-line arguments into a {@linkcode Config}. Accepts `--flag value` and

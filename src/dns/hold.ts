@@ -1,6 +1,6 @@
 /**
- * Holding the search-suffixed form of an internal name that is not answerable yet (DESIGN
- * section 3). The hold handler wraps `next` (forwarding): upstream's NOERROR (with or without
+ * Holding the search-suffixed form of an internal name that is not answerable yet
+ * (docs/dns.md). The hold handler wraps `next` (forwarding): upstream's NOERROR (with or without
  * answers) or a truncated reply is relayed at once; after NXDOMAIN, SERVFAIL, REFUSED or no reply
  * the query waits until the alias becomes answerable in the client's networks (woken by the
  * index, no polling) or `--wait-timeout` has passed since it arrived, then is answered, or gets

@@ -1,6 +1,6 @@
 /**
- * Identical forwarded queries in flight at once share one upstream exchange (DESIGN section 3,
- * "Forwarding loops"): the same name ignoring case, type, class, transport, CD bit and EDNS (its
+ * Identical forwarded queries in flight at once share one upstream exchange (docs/dns.md,
+ * "Forwarding"): the same name ignoring case, type, class, transport, CD bit and EDNS (its
  * presence, UDP size and DO bit). Each client gets the reply with its own ID and its own question
  * case. A query that comes back to the server through a forwarding loop therefore joins the
  * exchange it came from instead of being forwarded again, and the loop dies with that exchange.

@@ -1,6 +1,6 @@
 /**
  * Answers from the network index: A/AAAA/other types for an answerable alias, PTR for the IP of
- * a pod in the client's networks (DESIGN section 3).
+ * a pod in the client's networks (docs/dns.md).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Which aliases a query name may stand for, and whether a name is internal (DESIGN section 3).
+ * Which aliases a query name may stand for, and whether a name is internal (docs/dns.md).
  *
  * @module
  */
@@ -66,7 +66,7 @@ export function isInternal(candidate: string, internalDomains: readonly string[]
 
 /**
  * The alias a query may be held for: only the search-suffixed form `<alias>.<searchSuffix>` of
- * an internal alias is ever held (DESIGN section 3), since every resolver asks that form first
+ * an internal alias is ever held (docs/dns.md), since every resolver asks that form first
  * and the bare form last. `undefined` for any other name.
  *
  * @example

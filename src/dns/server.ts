@@ -54,7 +54,7 @@ export interface DnsServer {
 }
 
 /**
- * Builds the resolver chain of DESIGN section 3, in one place: internal answer → hold → loop
+ * Builds the resolver chain of docs/dns.md, in one place: internal answer → hold → loop
  * probe → in-flight sharing → forward.
  *
  * @example

@@ -53,7 +53,7 @@ export type Parsed =
   | { kind: "reject"; response: Uint8Array; reason: string };
 
 /**
- * Parses an incoming message as a query, applying DESIGN section 3's bad-packet rules:
+ * Parses an incoming message as a query, applying docs/dns.md's bad-packet rules:
  * unparsable header or QR=1 → drop; opcode ≠ QUERY → NOTIMP; QDCOUNT ≠ 1 or a bad question →
  * FORMERR. `message` must be owned by the caller (it becomes `query.raw`).
  *

@@ -1,5 +1,5 @@
 /**
- * Pods as kubedock writes them (DESIGN section 1), for tests, benchmarks and the demo.
+ * Pods as kubedock writes them (docs/pods.md), for tests, benchmarks and the demo.
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * The network index: which networks a source IP belongs to, and which addresses an alias has
- * inside a network. Updated incrementally, one pod at a time (DESIGN section 2).
+ * inside a network. Updated incrementally, one pod at a time (docs/pods.md).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * How to reach the Kubernetes API: found in the order of DESIGN section 5 (`--kubeconfig`,
+ * How to reach the Kubernetes API: found in the order of docs/flags.md (`--kubeconfig`,
  * `$KUBECONFIG`, in-cluster service account, `~/.kube/config`), with the namespace resolved and
  * a bearer token re-read as it rotates.
  *
@@ -107,8 +107,23 @@ async function inCluster(
   };
 }
 
+/** What to do when the permission set may not read a kubeconfig. */
+export const LOCAL_RUN_HINT =
+  "the production permission set reads only ./kubeconfig.yaml and the in-cluster service account: " +
+  "run `deno task start:local` (adds exactly your kubeconfig, the files it names and its API server), " +
+  "or copy it to ./kubeconfig.yaml and pass --kubeconfig kubeconfig.yaml";
+
+function isPermissionError(error: unknown): boolean {
+  return error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied;
+}
+
 async function fromKubeconfig(path: string, options: ConnectionOptions): Promise<KubeConnection> {
-  const text = await Deno.readTextFile(path);
+  const text = await Deno.readTextFile(path).catch((error) => {
+    if (isPermissionError(error)) {
+      throw new Error(`kubeconfig ${path} may not be read: ${LOCAL_RUN_HINT}`);
+    }
+    throw new Error(`kubeconfig ${path}: ${error.message}`);
+  });
   const baseDir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
   const ctx = parseKubeconfig(text, baseDir);
   const read = async (ref?: { data?: string; file?: string }) =>
@@ -164,6 +179,12 @@ export async function loadConnection(
   const home = environment.env("HOME");
   if (home && (await exists(`${home}/.kube/config`))) {
     return await fromKubeconfig(`${home}/.kube/config`, options);
+  }
+  if (!home && Deno.permissions.querySync({ name: "env", variable: "HOME" }).state !== "granted") {
+    // ~/.kube/config may well exist: this permission set cannot even see where HOME is
+    throw new Error(
+      `no Kubernetes API found (~/.kube/config was not looked for): ${LOCAL_RUN_HINT}`,
+    );
   }
   throw new Error(
     "no Kubernetes API found: give --kubeconfig, set KUBECONFIG, run in a pod, or create ~/.kube/config",

@@ -1,6 +1,6 @@
 /**
- * Hostalias annotations that cannot be encoded as a DNS name are left out of the index (DESIGN
- * section 3): each is reported once per pod and annotation, as a warning line and a count.
+ * Hostalias annotations that cannot be encoded as a DNS name are left out of the index
+ * (docs/pods.md): each is reported once per pod and annotation, as a warning line and a count.
  *
  * @module
  */

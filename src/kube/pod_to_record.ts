@@ -1,5 +1,5 @@
 /**
- * The pod contract of DESIGN section 1: from a Pod object to what the index needs.
+ * The pod contract of docs/pods.md: from a Pod object to what the index needs.
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * The admission decision as a pure function: an `admission.k8s.io/v1` AdmissionReview in, the
- * HTTP status and body out (DESIGN section 4). The HTTP layer only decodes, calls and encodes.
+ * HTTP status and body out (docs/webhook.md). The HTTP layer only decodes, calls and encodes.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Syntax of the pod contract's annotation values (DESIGN section 4).
+ * Syntax of the pod contract's annotation values (docs/webhook.md).
  *
  * @module
  */
