@@ -35,8 +35,9 @@ export async function readManifests(dir: string): Promise<{ file: string; doc: M
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { inNamespace } from "./manifests.ts";
- * inNamespace([{ kind: "Namespace", metadata: { name: "kubedock" } }], "ci")[0].metadata.name; // "ci"
+ * assert.deepEqual(inNamespace([{ kind: "Namespace", metadata: { name: "kubedock" } }], "ci")[0].metadata.name, "ci");
  * ```
  */
 export function inNamespace(docs: Manifest[], namespace: string): Manifest[] {

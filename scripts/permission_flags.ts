@@ -20,8 +20,9 @@ export interface PermissionSet {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { productionPermissions } from "./permission_flags.ts";
- * (await productionPermissions()).env; // ["KUBERNETES_SERVICE_HOST", ...]
+ * assert.ok((await productionPermissions()).env.includes("KUBERNETES_SERVICE_HOST"));
  * ```
  */
 export async function productionPermissions(): Promise<PermissionSet> {
@@ -34,8 +35,10 @@ export async function productionPermissions(): Promise<PermissionSet> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { localPermissionFlags } from "./permission_flags.ts";
- * await localPermissionFlags({ net: ["127.0.0.0/8", "0.0.0.0"], read: ["/tmp/kubeconfig"] });
+ * const flags = await localPermissionFlags({ net: ["127.0.0.0/8", "0.0.0.0"], read: ["/tmp/kubeconfig"] });
+ * assert.deepEqual(flags.slice(0, 2), ["--allow-net=127.0.0.0/8,0.0.0.0", "--allow-read=/tmp/kubeconfig,/etc/resolv.conf"]);
  * ```
  */
 export async function localPermissionFlags(

@@ -62,12 +62,13 @@ export interface Config {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigError, parseConfig } from "./config.ts";
- * try {
- *   parseConfig(["--ttl", "soon"]);
- * } catch (error) {
- *   if (error instanceof ConfigError) console.error(error.message);
- * }
+ * assert.throws(() => parseConfig(["--ttl", "soon"]), (error) => {
+ *   assert.ok(error instanceof ConfigError);
+ *   assert.equal(error.message, 'invalid value "soon" for --ttl: want a whole number from 0 to 2147483647');
+ *   return true;
+ * });
  * ```
  */
 export class ConfigError extends Error {
@@ -242,9 +243,10 @@ export const FLAG_NAMES: readonly string[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseConfig } from "./config.ts";
  * const config = parseConfig(["--no-webhook", "--dns-listen", "127.0.0.1:5353", "--ttl=30"]);
- * config.dnsListen.port; // 5353
+ * assert.deepEqual(config.dnsListen.port, 5353);
  * ```
  */
 export function parseConfig(args: readonly string[]): Config {

@@ -13,10 +13,11 @@ const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseDuration } from "./duration.ts";
- * parseDuration("1m30s"); // 90000
- * parseDuration("500ms"); // 500
- * parseDuration("5"); // undefined
+ * assert.deepEqual(parseDuration("1m30s"), 90000);
+ * assert.deepEqual(parseDuration("500ms"), 500);
+ * assert.deepEqual(parseDuration("5"), undefined);
  * ```
  */
 export function parseDuration(text: string): number | undefined {

@@ -16,10 +16,11 @@ export interface HostPort {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseHostPort } from "./host_port.ts";
- * parseHostPort("0.0.0.0:1053"); // { hostname: "0.0.0.0", port: 1053 }
- * parseHostPort("[::1]:53"); // { hostname: "::1", port: 53 }
- * parseHostPort("10.43.0.10", 53); // { hostname: "10.43.0.10", port: 53 }
+ * assert.deepEqual(parseHostPort("0.0.0.0:1053"), { hostname: "0.0.0.0", port: 1053 });
+ * assert.deepEqual(parseHostPort("[::1]:53"), { hostname: "::1", port: 53 });
+ * assert.deepEqual(parseHostPort("10.43.0.10", 53), { hostname: "10.43.0.10", port: 53 });
  * ```
  */
 export function parseHostPort(text: string, defaultPort?: number): HostPort | undefined {
@@ -49,8 +50,9 @@ export function parseHostPort(text: string, defaultPort?: number): HostPort | un
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatHostPort } from "./host_port.ts";
- * formatHostPort({ hostname: "::1", port: 53 }); // "[::1]:53"
+ * assert.deepEqual(formatHostPort({ hostname: "::1", port: 53 }), "[::1]:53");
  * ```
  */
 export function formatHostPort(address: HostPort): string {

@@ -9,8 +9,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { firstNameserver } from "./resolv_conf.ts";
- * firstNameserver("search svc.cluster.local\nnameserver 10.43.0.10\n"); // "10.43.0.10"
+ * assert.deepEqual(firstNameserver("search svc.cluster.local\nnameserver 10.43.0.10\n"), "10.43.0.10");
  * ```
  */
 export function firstNameserver(resolvConf: string): string | undefined {

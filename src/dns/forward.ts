@@ -14,8 +14,13 @@ import { buildResponse, RCODE, responseLimit } from "./wire.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serverFailure } from "./forward.ts";
- * // serverFailure(request) → bytes with rcode 2
+ * import { parseQuery } from "./wire.ts";
+ * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]));
+ * assert.ok(parsed.kind === "query");
+ * const reply = serverFailure({ query: parsed.query, source: "127.0.0.2", transport: "udp", receivedAt: 0 });
+ * assert.equal(reply[3] & 0x0f, 2); // SERVFAIL, the question echoed
  * ```
  */
 export function serverFailure(request: DnsRequest): Uint8Array {
@@ -31,8 +36,14 @@ export function serverFailure(request: DnsRequest): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { relay } from "./forward.ts";
- * // const reply = await relay(upstream, request); // upstream's reply, or SERVFAIL
+ * import { parseQuery } from "./wire.ts";
+ * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]));
+ * assert.ok(parsed.kind === "query");
+ * const silent = { exchange: () => Promise.resolve(null), close() {} }; // no reply at all
+ * const reply = await relay(silent, { query: parsed.query, source: "127.0.0.2", transport: "udp", receivedAt: 0 });
+ * assert.equal(reply[3] & 0x0f, 2); // SERVFAIL
  * ```
  */
 export function relay(upstream: Upstream, request: DnsRequest): Promise<Uint8Array> {
@@ -46,9 +57,17 @@ export function relay(upstream: Upstream, request: DnsRequest): Promise<Uint8Arr
  *
  * @example
  * ```ts
- * import { DnsUpstream } from "./upstream.ts";
+ * import assert from "node:assert/strict";
+ * import type { DnsRequest } from "./handler.ts";
  * import { forwardHandler } from "./forward.ts";
- * const handler = forwardHandler(new DnsUpstream({ hostname: "127.0.0.1", port: 5300 }, 2000));
+ * import { parseQuery } from "./wire.ts";
+ * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]));
+ * assert.ok(parsed.kind === "query");
+ * const echo = { exchange: (message: Uint8Array) => Promise.resolve(message.slice()), close() {} };
+ * const request: DnsRequest = { query: parsed.query, source: "127.0.0.2", transport: "udp", receivedAt: 0 };
+ * const reply = await forwardHandler(echo)(request, () => null);
+ * assert.equal(reply?.length, 20);
+ * assert.equal(request.path, "forwarded");
  * ```
  */
 export function forwardHandler(upstream: Upstream): DnsHandler {

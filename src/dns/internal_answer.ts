@@ -32,10 +32,18 @@ export interface InternalAnswerSettings extends NameRules {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NetworkIndex } from "../index/network_index.ts";
+ * import { parseQuery } from "./wire.ts";
  * import { answerFromIndex } from "./internal_answer.ts";
  * const index = new NetworkIndex();
- * // answerFromIndex({ index, ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [] }, request, index.networksOf(request.source));
+ * index.upsert({ uid: "1", name: "db1", ips: ["127.0.0.2"], aliases: ["db"], networks: ["n1"], answerable: true });
+ * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]));
+ * assert.ok(parsed.kind === "query");
+ * const request = { query: parsed.query, source: "127.0.0.2", transport: "udp" as const, receivedAt: 0 };
+ * const answer = answerFromIndex({ index, ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [] }, request, index.networksOf(request.source));
+ * assert.deepEqual([...answer!.subarray(-4)], [127, 0, 0, 2]);
+ * assert.equal(answerFromIndex({ index, ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [] }, request, ["n2"]), undefined);
  * ```
  */
 export function answerFromIndex(
@@ -105,9 +113,13 @@ function ptrAnswers(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NetworkIndex } from "../index/network_index.ts";
+ * import type { DnsRequest } from "./handler.ts";
  * import { internalAnswerHandler } from "./internal_answer.ts";
  * const handler = internalAnswerHandler({ index: new NetworkIndex(), ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [] });
+ * // a source that is no kubedock pod goes on to next
+ * assert.equal(handler({ source: "127.0.0.9" } as DnsRequest, () => null), null);
  * ```
  */
 export function internalAnswerHandler(settings: InternalAnswerSettings): DnsHandler {

@@ -26,10 +26,13 @@ function randomLabel(): string {
  * ```ts
  * import assert from "node:assert/strict";
  * import { LoopProbe } from "./loop_probe.ts";
+ * import { parseQuery } from "./wire.ts";
  * const seen: string[] = [];
  * const probe = new LoopProbe((request) => seen.push(request.source));
  * assert.match(probe.name, /^[0-9a-f]{16}\.[0-9a-f]{16}\.kubedock-dns-loop-probe\.invalid$/);
- * const reply = probe.handler({ query: { name: probe.name }, source: "127.0.0.1" } as never, () => null);
+ * const parsed = parseQuery(probe.message());
+ * assert.ok(parsed.kind === "query");
+ * const reply = probe.handler({ query: parsed.query, source: "127.0.0.1", transport: "udp", receivedAt: 0 }, () => null);
  * assert.equal(seen.length, 1); // the probe came back: a loop
  * assert.notEqual(reply, null);
  * ```

@@ -18,9 +18,10 @@ export interface NameRules {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { aliasCandidates } from "./names.ts";
- * aliasCandidates("db.ci.svc.cluster.local", "ci.svc.cluster.local"); // ["db.ci.svc.cluster.local", "db"]
- * aliasCandidates("db", "ci.svc.cluster.local"); // ["db"]
+ * assert.deepEqual(aliasCandidates("db.ci.svc.cluster.local", "ci.svc.cluster.local"), ["db.ci.svc.cluster.local", "db"]);
+ * assert.deepEqual(aliasCandidates("db", "ci.svc.cluster.local"), ["db"]);
  * ```
  */
 export function aliasCandidates(name: string, searchSuffix: string): string[] {
@@ -33,8 +34,9 @@ export function aliasCandidates(name: string, searchSuffix: string): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { withoutSearchSuffix } from "./names.ts";
- * withoutSearchSuffix("db.ci.svc.cluster.local", "ci.svc.cluster.local"); // "db"
+ * assert.deepEqual(withoutSearchSuffix("db.ci.svc.cluster.local", "ci.svc.cluster.local"), "db");
  * ```
  */
 export function withoutSearchSuffix(name: string, searchSuffix: string): string | undefined {
@@ -49,10 +51,11 @@ export function withoutSearchSuffix(name: string, searchSuffix: string): string 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isInternal } from "./names.ts";
- * isInternal("db", []); // true
- * isInternal("db.example.com", []); // false
- * isInternal("kafka.test", ["test"]); // true
+ * assert.deepEqual(isInternal("db", []), true);
+ * assert.deepEqual(isInternal("db.example.com", []), false);
+ * assert.deepEqual(isInternal("kafka.test", ["test"]), true);
  * ```
  */
 export function isInternal(candidate: string, internalDomains: readonly string[]): boolean {

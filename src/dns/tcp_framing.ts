@@ -19,10 +19,20 @@ export interface ByteWriter {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FrameReader } from "./tcp_framing.ts";
- * const conn = await Deno.connect({ hostname: "127.0.0.1", port: 1053 });
- * const reader = new FrameReader(conn);
- * const message = await reader.next(); // null at the end of the stream
+ * const stream = [new Uint8Array([0, 2, 7, 8, 0]), new Uint8Array([1, 9])]; // two messages, split anyhow
+ * const reader = new FrameReader({
+ *   read: (buffer) => {
+ *     const chunk = stream.shift();
+ *     if (!chunk) return Promise.resolve(null);
+ *     buffer.set(chunk);
+ *     return Promise.resolve(chunk.length);
+ *   },
+ * });
+ * assert.deepEqual(await reader.next(), new Uint8Array([7, 8]));
+ * assert.deepEqual(await reader.next(), new Uint8Array([9]));
+ * assert.equal(await reader.next(), null); // the end of the stream
  * ```
  */
 export class FrameReader {
@@ -74,8 +84,9 @@ export class FrameReader {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { frame } from "./tcp_framing.ts";
- * frame(new Uint8Array([1, 2, 3])); // Uint8Array [0, 3, 1, 2, 3]
+ * assert.deepEqual(frame(new Uint8Array([1, 2, 3])), new Uint8Array([0, 3, 1, 2, 3]));
  * ```
  */
 export function frame(message: Uint8Array): Uint8Array {
@@ -91,9 +102,12 @@ export function frame(message: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { frame, writeAll } from "./tcp_framing.ts";
- * const conn = await Deno.connect({ hostname: "127.0.0.1", port: 1053 });
- * await writeAll(conn, frame(new Uint8Array([0, 1])));
+ * const written: number[] = [];
+ * const slow = { write: (bytes: Uint8Array) => (written.push(bytes[0]), Promise.resolve(1)) }; // one byte at a time
+ * await writeAll(slow, frame(new Uint8Array([0, 1])));
+ * assert.deepEqual(written, [0, 2, 0, 1]);
  * ```
  */
 export async function writeAll(writer: ByteWriter, bytes: Uint8Array): Promise<void> {

@@ -28,9 +28,16 @@ export interface UdpServeOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serveUdp } from "./udp_server.ts";
  * const conn = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
- * const done = serveUdp(conn, { resolve: () => null, stats: { dropped: 0, rejected: 0 } });
+ * const stats = { dropped: 0, rejected: 0 };
+ * const done = serveUdp(conn, { resolve: () => null, stats });
+ * const client = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+ * await client.send(new Uint8Array([1, 2, 3]), conn.addr); // too short for a header
+ * while (stats.dropped === 0) await new Promise((r) => setTimeout(r, 5));
+ * assert.equal(stats.dropped, 1);
+ * client.close();
  * conn.close();
  * await done;
  * ```

@@ -194,10 +194,22 @@ async function tcpExchangeOnce(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { freePort } from "../fake/free_port.ts";
  * import { DnsUpstream } from "./upstream.ts";
- * const upstream = new DnsUpstream({ hostname: "127.0.0.1", port: 5300 }, 2000);
- * // const reply = await upstream.exchange(queryBytes, questionEnd, "udp");
+ * const server = Deno.listenDatagram({ hostname: "127.0.0.1", port: freePort(), transport: "udp" });
+ * (async () => { // an upstream that answers every query with its own bytes, QR set
+ *   const [query, from] = await server.receive();
+ *   const reply = query.slice();
+ *   reply[2] |= 0x80;
+ *   await server.send(reply, from);
+ * })();
+ * const upstream = new DnsUpstream(server.addr as Deno.NetAddr, 2000);
+ * const query = new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]);
+ * const reply = await upstream.exchange(query.slice(), query.length, "udp");
+ * assert.deepEqual([reply![0], reply![1]], [0, 7]); // the client's ID restored
  * upstream.close();
+ * server.close();
  * ```
  */
 export class DnsUpstream implements Upstream {

@@ -59,10 +59,11 @@ export type Parsed =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseQuery } from "./wire.ts";
  * const bytes = new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]);
  * const parsed = parseQuery(bytes);
- * if (parsed.kind === "query") parsed.query.name; // "db"
+ * if (parsed.kind === "query") assert.deepEqual(parsed.query.name, "db");
  * ```
  */
 export function parseQuery(message: Uint8Array): Parsed {
@@ -99,8 +100,9 @@ export function parseQuery(message: Uint8Array): Parsed {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readU16 } from "./wire.ts";
- * readU16(new Uint8Array([0x12, 0x34]), 0); // 0x1234
+ * assert.deepEqual(readU16(new Uint8Array([0x12, 0x34]), 0), 0x1234);
  * ```
  */
 export function readU16(bytes: Uint8Array, offset: number): number {
@@ -187,9 +189,10 @@ function findEdns(bytes: Uint8Array, offset: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { responseSummary } from "./wire.ts";
  * const reply = new Uint8Array([0, 1, 0x81, 0x83, 0, 1, 0, 0, 0, 0, 0, 0]);
- * responseSummary(reply); // { rcode: 3, answers: 0, truncated: false }
+ * assert.deepEqual(responseSummary(reply), { rcode: 3, answers: 0, truncated: false });
  * ```
  */
 export function responseSummary(
@@ -203,11 +206,12 @@ export function responseSummary(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sameQuestion } from "./wire.ts";
  * const query = new Uint8Array([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]);
  * const reply = query.slice();
  * reply[13] = 68; // "Db": names compare without case
- * sameQuestion(query, query.length, reply); // true
+ * assert.deepEqual(sameQuestion(query, query.length, reply), true);
  * ```
  */
 export function sameQuestion(query: Uint8Array, questionEnd: number, reply: Uint8Array): boolean {
@@ -229,10 +233,11 @@ export function sameQuestion(query: Uint8Array, questionEnd: number, reply: Uint
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readU16, setId } from "./wire.ts";
  * const message = new Uint8Array(12);
  * setId(message, 4242);
- * readU16(message, 0); // 4242
+ * assert.deepEqual(readU16(message, 0), 4242);
  * ```
  */
 export function setId(message: Uint8Array, id: number): void {
@@ -255,9 +260,10 @@ export type Transport = "udp" | "tcp";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseQuery, responseLimit } from "./wire.ts";
  * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]));
- * if (parsed.kind === "query") responseLimit(parsed.query, "udp"); // 512: no EDNS
+ * if (parsed.kind === "query") assert.deepEqual(responseLimit(parsed.query, "udp"), 512); // no EDNS
  * ```
  */
 export function responseLimit(query: Query, transport: Transport): number {
@@ -274,11 +280,13 @@ const OPT_RECORD_SIZE = 11;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildResponse, parseQuery, QTYPE, RCODE } from "./wire.ts";
  * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]));
- * if (parsed.kind === "query") {
- *   buildResponse(parsed.query, RCODE.NOERROR, [{ type: QTYPE.A, data: new Uint8Array([127, 0, 0, 2]) }], { ttl: 10, authoritative: true, limit: 512 });
- * }
+ * assert.ok(parsed.kind === "query");
+ * const reply = buildResponse(parsed.query, RCODE.NOERROR, [{ type: QTYPE.A, data: new Uint8Array([127, 0, 0, 2]) }], { ttl: 10, authoritative: true, limit: 512 });
+ * assert.deepEqual([...reply.subarray(0, 8)], [0, 7, 0x85, 0x80, 0, 1, 0, 1]); // ID, QR AA RD RA, 1 question, 1 answer
+ * assert.deepEqual([...reply.subarray(-4)], [127, 0, 0, 2]);
  * ```
  */
 export function buildResponse(
@@ -334,8 +342,9 @@ const addressBytesCache = new Map<string, Uint8Array>();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { addressBytes } from "./wire.ts";
- * addressBytes("127.0.0.2"); // Uint8Array [127, 0, 0, 2]
+ * assert.deepEqual(addressBytes("127.0.0.2"), new Uint8Array([127, 0, 0, 2]));
  * ```
  */
 export function addressBytes(ip: string): Uint8Array {
@@ -395,8 +404,9 @@ export function encodeName(name: string): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { reverseNameToIp } from "./wire.ts";
- * reverseNameToIp("12.0.0.127.in-addr.arpa"); // "127.0.0.12"
+ * assert.deepEqual(reverseNameToIp("12.0.0.127.in-addr.arpa"), "127.0.0.12");
  * ```
  */
 export function reverseNameToIp(name: string): string | undefined {

@@ -37,9 +37,10 @@ interface Webhook {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matchesSelector } from "./admission.ts";
- * matchesSelector({ matchLabels: { kubedock: "true" } }, { kubedock: "true" }); // true
- * matchesSelector({ matchExpressions: [{ key: "team", operator: "Exists" }] }, {}); // false
+ * assert.deepEqual(matchesSelector({ matchLabels: { kubedock: "true" } }, { kubedock: "true" }), true);
+ * assert.deepEqual(matchesSelector({ matchExpressions: [{ key: "team", operator: "Exists" }] }, {}), false);
  * ```
  */
 export function matchesSelector(
@@ -118,12 +119,16 @@ async function callWebhook(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FakeApiServer } from "./api_server.ts";
  * import { ServiceProxy } from "./service_proxy.ts";
  * import { mutatingAdmission } from "./admission.ts";
+ * import { kubedockPod } from "./kubedock_pod.ts";
  * const api = FakeApiServer.start();
  * const proxy = ServiceProxy.start();
  * api.admission = mutatingAdmission(api.store, proxy);
+ * const created = await api.createPod(kubedockPod("db1", ["db"], ["n1"])); // no webhook registered: admitted as is
+ * assert.equal(created.metadata?.name, "db1");
  * await proxy.stop();
  * await api.stop();
  * ```

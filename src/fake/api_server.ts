@@ -84,9 +84,12 @@ function json(body: unknown, code = 200): Response {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FakeApiServer } from "./api_server.ts";
- * const api = await FakeApiServer.start({ namespace: "ci", autoReady: true });
+ * const api = FakeApiServer.start({ namespace: "ci", autoReady: true });
  * api.store.create("services", "ci", { metadata: { name: "kubedock-dns" }, spec: { clusterIP: "10.43.0.53" } });
+ * const response = await fetch(`${api.url}/api/v1/namespaces/ci/services/kubedock-dns`);
+ * assert.equal((await response.json()).spec.clusterIP, "10.43.0.53");
  * await api.stop();
  * ```
  */
@@ -156,6 +159,13 @@ export class FakeApiServer {
       }],
       "current-context": "fake",
     });
+  }
+
+  /** Writes {@linkcode kubeconfig} to a new temporary file and returns its path. */
+  async writeKubeconfig(): Promise<string> {
+    const path = await Deno.makeTempFile({ prefix: "kubedock-dns-kubeconfig-", suffix: ".yaml" });
+    await Deno.writeTextFile(path, this.kubeconfig());
+    return path;
   }
 
   /** Creates a pod as a client would (admission included); "kubelet" starts it afterwards. */

@@ -13,8 +13,9 @@ const VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { discoveryDocument } from "./discovery.ts";
- * discoveryDocument("/api", {}); // { kind: "APIVersions", ... }
+ * assert.equal((discoveryDocument("/api", {}) as { kind: string }).kind, "APIVersions");
  * ```
  */
 export function discoveryDocument(

@@ -9,8 +9,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { freePort } from "./free_port.ts";
  * const port = freePort();
+ * Deno.listen({ hostname: "127.0.0.1", port }).close(); // free indeed
+ * assert.ok(port > 0);
  * ```
  */
 export function freePort(): number {

@@ -11,8 +11,9 @@ import type { KubeObject } from "./object_store.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { kubedockPod } from "./kubedock_pod.ts";
- * kubedockPod("db1", ["db"], ["test1"]).metadata?.annotations; // { "kubedock.hostalias/0": "db", "kubedock.network/0": "test1" }
+ * assert.deepEqual(kubedockPod("db1", ["db"], ["test1"]).metadata?.annotations, { "kubedock.hostalias/0": "db", "kubedock.network/0": "test1" });
  * ```
  */
 export function kubedockPod(name: string, aliases: string[], networks: string[]): KubeObject {

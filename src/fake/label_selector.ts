@@ -13,9 +13,10 @@ export type LabelSelector = (labels: Record<string, string> | undefined) => bool
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseLabelSelector } from "./label_selector.ts";
  * const matches = parseLabelSelector("kubedock=true,app!=web");
- * matches({ kubedock: "true" }); // true
+ * assert.deepEqual(matches({ kubedock: "true" }), true);
  * ```
  */
 export function parseLabelSelector(text: string | null | undefined): LabelSelector {

@@ -43,9 +43,10 @@ export interface StoredEvent {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ApiError } from "./object_store.ts";
  * const gone = new ApiError(410, "Expired", "too old resource version");
- * gone.code; // 410
+ * assert.deepEqual(gone.code, 410);
  * ```
  */
 export class ApiError extends Error {
@@ -69,10 +70,11 @@ const clone = <T>(value: T): T => structuredClone(value);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ObjectStore } from "./object_store.ts";
  * const store = new ObjectStore();
  * store.create("pods", "ci", { metadata: { name: "db1" } });
- * store.list("pods", "ci", () => true).items.length; // 1
+ * assert.deepEqual(store.list("pods", "ci", () => true).items.length, 1);
  * ```
  */
 export class ObjectStore {

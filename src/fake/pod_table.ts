@@ -56,8 +56,9 @@ function row(pod: KubeObject) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { podTable } from "./pod_table.ts";
- * podTable([{ metadata: { name: "db1" } }], "101").rows.length; // 1
+ * assert.deepEqual(podTable([{ metadata: { name: "db1" } }], "101").rows.length, 1);
  * ```
  */
 export function podTable(pods: KubeObject[], resourceVersion: string) {

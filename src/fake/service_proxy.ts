@@ -13,9 +13,11 @@ import type { HostPort } from "../config/host_port.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ServiceProxy } from "./service_proxy.ts";
  * const proxy = ServiceProxy.start();
  * proxy.register("kubedock-dns.ci.svc:443", { hostname: "127.0.0.1", port: 8443 });
+ * assert.match(proxy.url, /^http:\/\/127\.0\.0\.1:\d+$/);
  * await proxy.stop();
  * ```
  */

@@ -10,8 +10,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { webhookConfiguration } from "./webhook_configuration.ts";
- * webhookConfiguration("kubedock").webhooks[0].clientConfig.service.namespace; // "kubedock"
+ * assert.deepEqual(webhookConfiguration("kubedock").webhooks[0].clientConfig.service.namespace, "kubedock");
  * ```
  */
 export function webhookConfiguration(namespace: string, caBundle?: string) {

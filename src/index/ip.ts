@@ -11,10 +11,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { canonicalIp } from "./ip.ts";
- * canonicalIp("FD00:0:0:0:0:0:0:0012"); // "fd00::12"
- * canonicalIp("::ffff:127.0.0.2"); // "127.0.0.2"
- * canonicalIp("127.000.0.1"); // undefined
+ * assert.deepEqual(canonicalIp("FD00:0:0:0:0:0:0:0012"), "fd00::12");
+ * assert.deepEqual(canonicalIp("::ffff:127.0.0.2"), "127.0.0.2");
+ * assert.deepEqual(canonicalIp("127.000.0.1"), undefined);
  * ```
  */
 export function canonicalIp(text: string): string | undefined {
@@ -37,8 +38,9 @@ function isIpv4(text: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ipv6Groups } from "./ip.ts";
- * ipv6Groups("::1"); // [0, 0, 0, 0, 0, 0, 0, 1]
+ * assert.deepEqual(ipv6Groups("::1"), [0, 0, 0, 0, 0, 0, 0, 1]);
  * ```
  */
 export function ipv6Groups(text: string): number[] | undefined {
@@ -67,8 +69,9 @@ export function ipv6Groups(text: string): number[] | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatIpv6 } from "./ip.ts";
- * formatIpv6([0xfd00, 0, 0, 0, 0, 0, 0, 0x12]); // "fd00::12"
+ * assert.deepEqual(formatIpv6([0xfd00, 0, 0, 0, 0, 0, 0, 0x12]), "fd00::12");
  * ```
  */
 export function formatIpv6(groups: readonly number[]): string {

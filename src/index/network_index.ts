@@ -42,11 +42,12 @@ function rotate(list: readonly string[], turn: number): readonly string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NetworkIndex } from "./network_index.ts";
  * const index = new NetworkIndex();
  * index.upsert({ uid: "1", name: "db1", ips: ["127.0.0.2"], aliases: ["db"], networks: ["test1"], answerable: true });
- * index.networksOf("127.0.0.2"); // ["test1"]
- * index.addresses(["test1"], "db")?.v4; // ["127.0.0.2"]
+ * assert.deepEqual(index.networksOf("127.0.0.2"), ["test1"]);
+ * assert.deepEqual(index.addresses(["test1"], "db")?.v4, ["127.0.0.2"]);
  * ```
  */
 export class NetworkIndex {

@@ -25,10 +25,11 @@ export interface PodRecord {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sameRecord } from "./pod_record.ts";
  * const a = { uid: "u", name: "db", ips: ["127.0.0.2"], aliases: ["db"], networks: ["n"], answerable: true };
- * sameRecord(a, { ...a }); // true
- * sameRecord(a, { ...a, answerable: false }); // false
+ * assert.deepEqual(sameRecord(a, { ...a }), true);
+ * assert.deepEqual(sameRecord(a, { ...a, answerable: false }), false);
  * ```
  */
 export function sameRecord(a: PodRecord, b: PodRecord): boolean {

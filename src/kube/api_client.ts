@@ -12,9 +12,10 @@ import type { KubeConnection } from "./connection.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { KubeApiError } from "./api_client.ts";
  * const error = new KubeApiError(404, "{}", "GET /api/v1/namespaces/ci/services/x");
- * error.status; // 404
+ * assert.deepEqual(error.status, 404);
  * ```
  */
 export class KubeApiError extends Error {
@@ -36,10 +37,16 @@ export interface KubeRequest {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { FakeApiServer } from "../fake/api_server.ts";
  * import { KubeApi } from "./api_client.ts";
  * import { loadConnection } from "./connection.ts";
- * const api = new KubeApi(await loadConnection({ kubeconfig: "/tmp/kubeconfig" }));
- * const service = await api.json("GET", `/api/v1/namespaces/${api.namespace}/services/kubedock-dns`);
+ * const fake = FakeApiServer.start({ namespace: "ci" });
+ * fake.store.create("services", "ci", { metadata: { name: "kubedock-dns" }, spec: { clusterIP: "10.43.0.53" } });
+ * const api = new KubeApi(await loadConnection({ kubeconfig: await fake.writeKubeconfig() }));
+ * const service = await api.json<{ spec: { clusterIP: string } }>("GET", `/api/v1/namespaces/${api.namespace}/services/kubedock-dns`);
+ * assert.equal(service.spec.clusterIP, "10.43.0.53");
+ * await fake.stop();
  * ```
  */
 export class KubeApi {

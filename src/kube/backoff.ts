@@ -10,8 +10,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sleep } from "./backoff.ts";
- * await sleep(10, new AbortController().signal);
+ * const stop = new AbortController();
+ * const started = performance.now();
+ * setTimeout(() => stop.abort(), 10);
+ * await sleep(60_000, stop.signal); // ends early when aborted
+ * assert.ok(performance.now() - started < 1_000);
  * ```
  */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -33,9 +38,12 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { backoffDelay } from "./backoff.ts";
- * backoffDelay(1, 250, 10_000); // 125..250
- * backoffDelay(10, 250, 10_000); // 5000..10000
+ * const first = backoffDelay(1, 250, 10_000);
+ * assert.ok(first >= 125 && first <= 250);
+ * const later = backoffDelay(10, 250, 10_000);
+ * assert.ok(later >= 5_000 && later <= 10_000);
  * ```
  */
 export function backoffDelay(failures: number, initialMs: number, maxMs: number): number {

@@ -45,8 +45,9 @@ export interface Environment {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { permittedEnv } from "./connection.ts";
- * permittedEnv("KUBECONFIG"); // undefined unless set and --allow-env=KUBECONFIG
+ * assert.deepEqual(permittedEnv("KUBECONFIG"), undefined); // unless set and --allow-env=KUBECONFIG
  * ```
  */
 export function permittedEnv(name: string): string | undefined {
@@ -61,9 +62,15 @@ export function permittedEnv(name: string): string | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rotatingToken } from "./connection.ts";
- * const token = rotatingToken("/var/run/secrets/kubernetes.io/serviceaccount/token");
- * // await token(); // re-read at most once a minute
+ * const file = await Deno.makeTempFile();
+ * await Deno.writeTextFile(file, "first\n");
+ * const token = rotatingToken(file, 0); // re-read every time (kubelet rotates it)
+ * assert.equal(await token(), "first");
+ * await Deno.writeTextFile(file, "second\n");
+ * assert.equal(await token(), "second");
+ * await Deno.remove(file);
  * ```
  */
 export function rotatingToken(path: string, maxAgeMs = 60_000): () => Promise<string> {
@@ -162,9 +169,14 @@ async function fromKubeconfig(path: string, options: ConnectionOptions): Promise
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { FakeApiServer } from "../fake/api_server.ts";
  * import { loadConnection } from "./connection.ts";
- * const connection = await loadConnection({ kubeconfig: "/tmp/fake-kubeconfig.yaml" });
- * connection.namespace;
+ * const fake = FakeApiServer.start({ namespace: "ci" });
+ * const connection = await loadConnection({ kubeconfig: await fake.writeKubeconfig() });
+ * assert.equal(connection.namespace, "ci");
+ * assert.equal(connection.server, fake.url);
+ * await fake.stop();
  * ```
  */
 export async function loadConnection(

@@ -46,6 +46,7 @@ function pathOrData(data: unknown, file: unknown, baseDir: string) {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseKubeconfig } from "./kubeconfig.ts";
  * const text = `
  * clusters: [{name: c, cluster: {server: "http://127.0.0.1:6443"}}]
@@ -53,7 +54,7 @@ function pathOrData(data: unknown, file: unknown, baseDir: string) {
  * contexts: [{name: x, context: {cluster: c, user: u, namespace: ci}}]
  * current-context: x
  * `;
- * parseKubeconfig(text, "/home/me/.kube").namespace; // "ci"
+ * assert.deepEqual(parseKubeconfig(text, "/home/me/.kube").namespace, "ci");
  * ```
  */
 export function parseKubeconfig(text: string, baseDir: string): KubeconfigContext {

@@ -21,9 +21,12 @@ export interface PodContract {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { annotationValues } from "./pod_to_record.ts";
- * annotationValues({ "kubedock.network/1": "b", "kubedock.network/0": "a" }, "kubedock.network/");
- * // [{ key: "kubedock.network/0", value: "a" }, { key: "kubedock.network/1", value: "b" }]
+ * assert.deepEqual(annotationValues({ "kubedock.network/1": "b", "kubedock.network/0": "a" }, "kubedock.network/"), [
+ *   { key: "kubedock.network/0", value: "a" },
+ *   { key: "kubedock.network/1", value: "b" },
+ * ]);
  * ```
  */
 export function annotationValues(
@@ -45,12 +48,13 @@ export function annotationValues(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { podToRecord } from "./pod_to_record.ts";
- * podToRecord({
+ * const record = podToRecord({
  *   metadata: { uid: "u1", name: "db1", labels: { kubedock: "true" }, annotations: { "kubedock.hostalias/0": "db", "kubedock.network/0": "n1" } },
  *   status: { podIP: "127.0.0.2", conditions: [{ type: "Ready", status: "True" }] },
  * }, { label: "kubedock", hostaliasPrefix: "kubedock.hostalias/", networkPrefix: "kubedock.network/" });
- * // { uid: "u1", name: "db1", ips: ["127.0.0.2"], aliases: ["db"], networks: ["n1"], answerable: true }
+ * assert.deepEqual(record, { uid: "u1", name: "db1", ips: ["127.0.0.2"], aliases: ["db"], networks: ["n1"], answerable: true });
  * ```
  */
 export function podToRecord(

@@ -56,24 +56,33 @@ class Gone extends Error {}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getLogger } from "@logtape/logtape";
+ * import { FakeApiServer } from "../fake/api_server.ts";
+ * import { kubedockPod } from "../fake/kubedock_pod.ts";
  * import { NetworkIndex } from "../index/network_index.ts";
  * import { KubeApi } from "./api_client.ts";
  * import { loadConnection } from "./connection.ts";
  * import { podToRecord } from "./pod_to_record.ts";
  * import { PodWatcher } from "./pod_watcher.ts";
+ * const fake = FakeApiServer.start({ namespace: "ci" });
+ * await fake.createPod(kubedockPod("db1", ["db"], ["n1"]));
  * const contract = { label: "kubedock", hostaliasPrefix: "kubedock.hostalias/", networkPrefix: "kubedock.network/" };
+ * const index = new NetworkIndex();
  * const watcher = new PodWatcher({
- *   api: new KubeApi(await loadConnection({ kubeconfig: "/tmp/kubeconfig" })),
- *   index: new NetworkIndex(),
+ *   api: new KubeApi(await loadConnection({ kubeconfig: await fake.writeKubeconfig() })),
+ *   index,
  *   labelSelector: "kubedock=true",
  *   toRecord: (pod) => podToRecord(pod, contract),
  *   log: getLogger(["kubedock-dns", "kube"]),
  * });
  * const stop = new AbortController();
  * const running = watcher.run(stop.signal);
+ * while (index.addresses(["n1"], "db") === undefined) await new Promise((r) => setTimeout(r, 10));
+ * assert.equal(index.podCount, 1);
  * stop.abort();
  * await running;
+ * await fake.stop();
  * ```
  */
 export class PodWatcher {

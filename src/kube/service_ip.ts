@@ -14,12 +14,18 @@ import { sleep } from "./backoff.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getLogger } from "@logtape/logtape";
+ * import { FakeApiServer } from "../fake/api_server.ts";
  * import { KubeApi } from "./api_client.ts";
  * import { loadConnection } from "./connection.ts";
  * import { waitForClusterIp } from "./service_ip.ts";
- * const api = new KubeApi(await loadConnection({}));
- * const ip = await waitForClusterIp(api, "kubedock-dns", AbortSignal.timeout(60_000), getLogger(["x"]));
+ * const fake = FakeApiServer.start({ namespace: "ci" });
+ * fake.store.create("services", "ci", { metadata: { name: "kubedock-dns" }, spec: { clusterIP: "10.43.0.53" } });
+ * const api = new KubeApi(await loadConnection({ kubeconfig: await fake.writeKubeconfig() }));
+ * const ip = await waitForClusterIp(api, "kubedock-dns", AbortSignal.timeout(10_000), getLogger(["x"]));
+ * assert.equal(ip, "10.43.0.53");
+ * await fake.stop();
  * ```
  */
 export async function waitForClusterIp(

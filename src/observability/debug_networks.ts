@@ -22,11 +22,14 @@ export interface DebugPod {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NetworkIndex } from "../index/network_index.ts";
  * import { networksSnapshot } from "./debug_networks.ts";
  * const index = new NetworkIndex();
  * index.upsert({ uid: "1", name: "db1", ips: ["127.0.0.2"], aliases: ["db"], networks: ["test1"], answerable: true });
- * networksSnapshot(index); // { synced: false, pods: 1, networks: { test1: [{ pod: "db1", ... }] } }
+ * const snapshot = networksSnapshot(index);
+ * assert.equal(snapshot.pods, 1);
+ * assert.equal(snapshot.networks.test1[0].pod, "db1");
  * ```
  */
 export function networksSnapshot(index: NetworkIndex): {

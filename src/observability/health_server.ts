@@ -15,8 +15,12 @@ export type HealthRoutes = Record<string, () => Response | Promise<Response>>;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { startHealthServer } from "./health_server.ts";
  * const server = startHealthServer({ hostname: "127.0.0.1", port: 0 }, () => true);
+ * const response = await fetch(`http://127.0.0.1:${server.addr.port}/readyz`);
+ * await response.body?.cancel();
+ * assert.equal(response.status, 200);
  * await server.shutdown();
  * ```
  */

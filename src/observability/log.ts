@@ -22,9 +22,11 @@ const ROOT = "kubedock-dns";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { configureLogging, logger } from "./log.ts";
- * configureLogging("info", "text");
- * logger("dns").info("listening on {address}", { address: "0.0.0.0:1053" });
+ * configureLogging("warning", "text");
+ * assert.equal(typeof logger("dns").info, "function");
+ * logger("dns").info("listening on {address}", { address: "0.0.0.0:1053" }); // below warning: not written
  * ```
  */
 export function configureLogging(level: LogLevel, format: "json" | "text"): void {
@@ -50,8 +52,9 @@ export function configureLogging(level: LogLevel, format: "json" | "text"): void
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { logger } from "./log.ts";
- * logger("kube").warn("watch reconnecting after {delayMs} ms", { delayMs: 400 });
+ * assert.deepEqual(logger("kube").category, ["kubedock-dns", "kube"]);
  * ```
  */
 export function logger(part: string): Logger {

@@ -34,10 +34,11 @@ interface Metric {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Counter } from "./metrics.ts";
  * const relists = new Counter("relists_total", "Relists.");
  * relists.inc();
- * relists.render(); // "# HELP relists_total Relists.\n# TYPE relists_total counter\nrelists_total 1"
+ * assert.deepEqual(relists.render(), "# HELP relists_total Relists.\n# TYPE relists_total counter\nrelists_total 1");
  * ```
  */
 export class Counter implements Metric {
@@ -67,9 +68,10 @@ export class Counter implements Metric {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Gauge } from "./metrics.ts";
  * const pods = new Gauge("pods", "Pods indexed.", [], () => [[[], 3]]);
- * pods.render(); // "...\npods 3"
+ * assert.match(pods.render(), /^pods 3$/m);
  * ```
  */
 export class Gauge implements Metric {
@@ -94,9 +96,10 @@ export class Gauge implements Metric {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CounterFunc } from "./metrics.ts";
  * const stats = { errors: 2 };
- * new CounterFunc("errors_total", "Errors.", [], () => [[[], stats.errors]]).render();
+ * assert.match(new CounterFunc("errors_total", "Errors.", [], () => [[[], stats.errors]]).render(), /^errors_total 2$/m);
  * ```
  */
 export class CounterFunc extends Gauge {
@@ -110,9 +113,11 @@ export class CounterFunc extends Gauge {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Histogram } from "./metrics.ts";
  * const latency = new Histogram("latency_seconds", "Latency.", ["path"], [0.001, 0.01]);
  * latency.observe(["internal"], 0.0004);
+ * assert.match(latency.render(), /^latency_seconds_bucket\{path="internal",le="0.001"\} 1$/m);
  * ```
  */
 export class Histogram implements Metric {
@@ -174,11 +179,12 @@ export class Histogram implements Metric {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Counter, Registry } from "./metrics.ts";
  * const registry = new Registry();
  * const hits = registry.add(new Counter("hits_total", "Hits.", ["path"]));
  * hits.inc(["internal"]);
- * registry.render(); // "# HELP hits_total Hits.\n# TYPE hits_total counter\nhits_total{path=\"internal\"} 1\n"
+ * assert.deepEqual(registry.render(), "# HELP hits_total Hits.\n# TYPE hits_total counter\nhits_total{path=\"internal\"} 1\n");
  * ```
  */
 export class Registry {

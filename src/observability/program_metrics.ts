@@ -70,9 +70,10 @@ const LATENCY_BUCKETS = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { qtypeName } from "./program_metrics.ts";
- * qtypeName(28); // "AAAA"
- * qtypeName(99); // "other"
+ * assert.deepEqual(qtypeName(28), "AAAA");
+ * assert.deepEqual(qtypeName(99), "other");
  * ```
  */
 export function qtypeName(qtype: number): string {
@@ -91,8 +92,9 @@ function rcodeSlot(reply: Uint8Array | null): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rcodeName } from "./program_metrics.ts";
- * rcodeName(null); // "none"
+ * assert.deepEqual(rcodeName(null), "none");
  * ```
  */
 export function rcodeName(reply: Uint8Array | null): string {
@@ -160,10 +162,21 @@ class QueryMetrics {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_CONFIG } from "../config/config.ts";
+ * import { DnsServerState } from "../dns/state.ts";
+ * import { NetworkIndex } from "../index/network_index.ts";
+ * import { InvalidAliasLog } from "../kube/invalid_aliases.ts";
  * import { ProgramMetrics } from "./program_metrics.ts";
- * // const metrics = new ProgramMetrics({ index, dns, upstream, invalidAliases, watcher, version: "0.1.0" });
- * // startDnsServer({ ..., observe: metrics.observeQuery });
- * // metrics.render();
+ * const metrics = new ProgramMetrics({
+ *   index: new NetworkIndex(),
+ *   dns: DnsServerState.fromConfig(DEFAULT_CONFIG),
+ *   upstream: { timeouts: 0, errors: 0 },
+ *   invalidAliases: new InvalidAliasLog(() => {}),
+ *   watcher: { relists: 1, reconnects: 0, errors: 0, events: {} },
+ *   version: "0.1.0",
+ * });
+ * assert.match(metrics.render(), /^kubedock_dns_watch_relists_total 1$/m);
  * ```
  */
 export class ProgramMetrics {

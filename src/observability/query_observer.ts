@@ -15,9 +15,10 @@ import { type ProgramMetrics, qtypeName, rcodeName } from "./program_metrics.ts"
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NetworkIndex } from "../index/network_index.ts";
  * import { queryObserver } from "./query_observer.ts";
- * queryObserver(false, new NetworkIndex()); // undefined: no metrics, no debug log
+ * assert.deepEqual(queryObserver(false, new NetworkIndex()), undefined); // no metrics, no debug log
  * ```
  */
 export function queryObserver(

@@ -64,12 +64,21 @@ async function readSecret(api: KubeApi, name: string): Promise<BootstrappedTls |
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getLogger } from "@logtape/logtape";
+ * import { FakeApiServer } from "../fake/api_server.ts";
+ * import { webhookConfiguration } from "../fake/webhook_configuration.ts";
  * import { KubeApi } from "../kube/api_client.ts";
  * import { loadConnection } from "../kube/connection.ts";
  * import { bootstrapTls } from "./bootstrap.ts";
- * const api = new KubeApi(await loadConnection({}));
+ * const fake = FakeApiServer.start({ namespace: "ci" });
+ * fake.store.create("mutatingwebhookconfigurations", undefined, webhookConfiguration("ci"));
+ * const api = new KubeApi(await loadConnection({ kubeconfig: await fake.writeKubeconfig() }));
  * const tls = await bootstrapTls({ api, secretName: "kubedock-dns-tls", webhookConfigName: "kubedock-dns", serviceName: "kubedock-dns", clusterDomain: "cluster.local", log: getLogger(["x"]) });
+ * assert.match(tls.cert, /BEGIN CERTIFICATE/);
+ * assert.match(tls.caCert, /BEGIN CERTIFICATE/);
+ * assert.ok(fake.store.get("secrets", "ci", "kubedock-dns-tls"));
+ * await fake.stop();
  * ```
  */
 export async function bootstrapTls(options: BootstrapOptions): Promise<BootstrappedTls> {

@@ -42,9 +42,11 @@ function serial(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serviceDnsNames } from "./certificates.ts";
- * serviceDnsNames("kubedock-dns", "ci", "cluster.local");
- * // ["kubedock-dns", "kubedock-dns.ci", "kubedock-dns.ci.svc", "kubedock-dns.ci.svc.cluster.local"]
+ * assert.deepEqual(serviceDnsNames("kubedock-dns", "ci", "cluster.local"), [
+ *   "kubedock-dns", "kubedock-dns.ci", "kubedock-dns.ci.svc", "kubedock-dns.ci.svc.cluster.local",
+ * ]);
  * ```
  */
 export function serviceDnsNames(
@@ -66,8 +68,11 @@ export function serviceDnsNames(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateWebhookCertificates } from "./certificates.ts";
  * const { ca, serving } = await generateWebhookCertificates(["kubedock-dns.ci.svc"], 365);
+ * assert.match(ca.cert, /BEGIN CERTIFICATE/);
+ * assert.match(serving.key, /BEGIN PRIVATE KEY/);
  * ```
  */
 export async function generateWebhookCertificates(

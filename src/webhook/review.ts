@@ -105,8 +105,11 @@ function contractProblem(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { dnsPatch } from "./review.ts";
- * dnsPatch({ spec: {} }, "ci", { dnsServiceIp: "10.43.0.53", clusterDomain: "cluster.local", ndots: 5, timeout: 30, attempts: 2 });
+ * const patch = dnsPatch({ spec: {} }, "ci", { dnsServiceIp: "10.43.0.53", clusterDomain: "cluster.local", ndots: 5, timeout: 30, attempts: 2 });
+ * assert.deepEqual(patch[0], { op: "add", path: "/spec/dnsPolicy", value: "None" });
+ * assert.deepEqual((patch[1].value as { nameservers: string[] }).nameservers, ["10.43.0.53"]);
  * ```
  */
 export function dnsPatch(
@@ -150,12 +153,13 @@ function response(uid: string, fields: Json): Json {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { reviewPod } from "./review.ts";
  * const result = reviewPod({
  *   apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview",
  *   request: { uid: "1", kind: { group: "", version: "v1", kind: "Pod" }, operation: "CREATE", namespace: "ci", object: { metadata: { name: "web" }, spec: {} } },
  * }, { label: "kubedock", hostaliasPrefix: "kubedock.hostalias/", networkPrefix: "kubedock.network/", clusterDomain: "cluster.local", namespace: "ci", dnsServiceIp: "10.43.0.53", ndots: 5, timeout: 30, attempts: 2 });
- * result.status; // 200, allowed without a patch: the pod is not opted in
+ * assert.deepEqual(result.status, 200); // allowed without a patch: the pod is not opted in
  * ```
  */
 export function reviewPod(review: unknown, settings: ReviewSettings): ReviewResult {

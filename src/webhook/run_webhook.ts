@@ -51,13 +51,20 @@ async function retry<T>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseConfig } from "../config/config.ts";
+ * import { FakeApiServer } from "../fake/api_server.ts";
+ * import { webhookConfiguration } from "../fake/webhook_configuration.ts";
  * import { KubeApi } from "../kube/api_client.ts";
  * import { loadConnection } from "../kube/connection.ts";
  * import { startWebhook } from "./run_webhook.ts";
- * const config = parseConfig(["--tls-secret", "kubedock-dns-tls", "--webhook-config", "kubedock-dns"]);
+ * const fake = FakeApiServer.start({ namespace: "ci" });
+ * fake.store.create("mutatingwebhookconfigurations", undefined, webhookConfiguration("ci"));
+ * const config = parseConfig(["--tls-secret", "kubedock-dns-tls", "--webhook-config", "kubedock-dns", "--webhook-listen", "127.0.0.1:0", "--kubeconfig", await fake.writeKubeconfig()]);
  * const webhook = startWebhook(config, new KubeApi(await loadConnection(config)));
+ * assert.equal(webhook.ready(), false); // not before TLS is loaded and the Service IP known
  * await webhook.stop();
+ * await fake.stop();
  * ```
  */
 export function startWebhook(

@@ -31,11 +31,12 @@ function json(body: unknown, status: number): Response {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getLogger } from "@logtape/logtape";
  * import { webhookHandler } from "./server.ts";
  * const handle = webhookHandler(() => undefined, getLogger(["kubedock-dns", "webhook"]));
  * const response = await handle(new Request("https://x/mutate/pods", { method: "POST", body: "{}" }));
- * response.status; // 503: no settings yet
+ * assert.deepEqual(response.status, 503); // no settings yet
  * ```
  */
 export function webhookHandler(
@@ -80,11 +81,15 @@ export function webhookHandler(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getLogger } from "@logtape/logtape";
  * import { generateWebhookCertificates } from "./certificates.ts";
  * import { webhookHandler, WebhookServer } from "./server.ts";
- * const { serving } = await generateWebhookCertificates(["localhost"]);
+ * const { ca, serving } = await generateWebhookCertificates(["localhost"]);
  * const server = WebhookServer.start({ hostname: "127.0.0.1", port: 0 }, webhookHandler(() => undefined, getLogger(["x"])), serving);
+ * const response = await fetch(`https://localhost:${server.address.port}/mutate/pods`, { method: "POST", body: "{}", client: Deno.createHttpClient({ caCerts: [ca.cert] }) });
+ * await response.body?.cancel();
+ * assert.equal(response.status, 503); // no settings yet
  * await server.reload(serving); // a new certificate, no request dropped
  * await server.stop();
  * ```
@@ -111,11 +116,15 @@ export class WebhookServer {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { getLogger } from "@logtape/logtape";
    * import { generateWebhookCertificates } from "./certificates.ts";
    * import { WebhookServer, webhookHandler } from "./server.ts";
-   * const { serving } = await generateWebhookCertificates(["localhost"]);
+   * const { ca, serving } = await generateWebhookCertificates(["localhost"]);
    * const server = WebhookServer.start({ hostname: "127.0.0.1", port: 0 }, webhookHandler(() => undefined, getLogger(["x"])), serving);
+   * const response = await fetch(`https://localhost:${server.address.port}/mutate/pods`, { method: "POST", body: "{}", client: Deno.createHttpClient({ caCerts: [ca.cert] }) });
+   * await response.body?.cancel();
+   * assert.equal(response.status, 503); // no settings yet
    * await server.stop();
    * ```
    */
@@ -167,8 +176,14 @@ export class WebhookServer {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readTlsFiles } from "./server.ts";
- * const tls = await readTlsFiles("/etc/kubedock-dns/tls.crt", "/etc/kubedock-dns/tls.key");
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/tls.crt`, "-----BEGIN CERTIFICATE-----\n...");
+ * await Deno.writeTextFile(`${dir}/tls.key`, "-----BEGIN PRIVATE KEY-----\n...");
+ * const tls = await readTlsFiles(`${dir}/tls.crt`, `${dir}/tls.key`);
+ * assert.match(tls.cert, /CERTIFICATE/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readTlsFiles(certPath: string, keyPath: string): Promise<TlsMaterial> {
@@ -181,9 +196,18 @@ export async function readTlsFiles(certPath: string, keyPath: string): Promise<T
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pollTlsFiles } from "./server.ts";
- * const stop = pollTlsFiles("/etc/kubedock-dns/tls.crt", "/etc/kubedock-dns/tls.key", 10_000, async () => {});
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/tls.crt`, "one");
+ * await Deno.writeTextFile(`${dir}/tls.key`, "key");
+ * const seen: string[] = [];
+ * const stop = pollTlsFiles(`${dir}/tls.crt`, `${dir}/tls.key`, 20, async (tls) => { seen.push(tls.cert); });
+ * await Deno.writeTextFile(`${dir}/tls.crt`, "two");
+ * await new Promise((r) => setTimeout(r, 200));
  * stop();
+ * assert.ok(seen.includes("two"), "the changed file was read again");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function pollTlsFiles(

@@ -12,9 +12,10 @@ const LABEL = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { aliasProblem } from "./validation.ts";
- * aliasProblem("frikandel.nl"); // undefined
- * aliasProblem("-db"); // "label \"-db\" must be 1-63 letters, digits, '-' or '_', not starting or ending with '-'"
+ * assert.deepEqual(aliasProblem("frikandel.nl"), undefined);
+ * assert.deepEqual(aliasProblem("-db"), "label \"-db\" must be 1-63 letters, digits, '-' or '_', not starting or ending with '-'");
  * ```
  */
 export function aliasProblem(alias: string): string | undefined {
@@ -36,9 +37,10 @@ export function aliasProblem(alias: string): string | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { networkProblem } from "./validation.ts";
- * networkProblem("5d2c7a"); // undefined
- * networkProblem("a b"); // "must be printable characters without whitespace"
+ * assert.deepEqual(networkProblem("5d2c7a"), undefined);
+ * assert.deepEqual(networkProblem("a b"), "must be printable characters without whitespace");
  * ```
  */
 export function networkProblem(id: string): string | undefined {
