@@ -11,7 +11,7 @@ import { startTestDnsServer } from "./helpers/dns_server.ts";
 import { podRecord } from "./helpers/records.ts";
 import { freePort } from "../src/fake/free_port.ts";
 import { answerData, dig } from "./helpers/dig.ts";
-import { waitForTcp } from "./helpers/dnsmasq.ts";
+import { dnsmasqArgs, waitForTcp } from "./helpers/dnsmasq.ts";
 import { mainPermissions, startMain } from "./helpers/main_process.ts";
 import { eventually, kubedockPod } from "./helpers/pods.ts";
 
@@ -56,16 +56,7 @@ async function startLoopingDnsmasq(upstreamPort: number, log: string) {
   const port = freePort();
   const child = new Deno.Command("dnsmasq", {
     args: [
-      "--keep-in-foreground",
-      `--port=${port}`,
-      "--listen-address=127.0.0.1",
-      "--bind-interfaces",
-      "--no-resolv",
-      "--no-hosts",
-      "--conf-file=/dev/null",
-      "--pid-file=",
-      "--user=root",
-      "--cache-size=0",
+      ...dnsmasqArgs({ hostname: "127.0.0.1", port }),
       `--server=127.0.0.1#${upstreamPort}`,
       "--log-queries",
       `--log-facility=${log}`,

@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_CONFIG } from "../src/config/config.ts";
 import { dnsPatch } from "../src/webhook/review.ts";
+import { dnsmasqArgs } from "./helpers/dnsmasq.ts";
 import {
   kubeletResolvConf,
   NODE_IP,
@@ -199,16 +200,7 @@ function startAgent(node: TestNode) {
 
 function clusterDns(node: TestNode) {
   return node.spawn(node.nodeNs, "dnsmasq", [
-    "--keep-in-foreground",
-    "--port=5353",
-    `--listen-address=${NODE_IP}`,
-    "--bind-interfaces",
-    "--no-resolv",
-    "--no-hosts",
-    "--conf-file=/dev/null",
-    "--pid-file=",
-    "--user=root",
-    "--cache-size=0",
+    ...dnsmasqArgs({ hostname: NODE_IP, port: 5353 }),
     "--bogus-priv",
     // cluster Services, v4 only (their AAAA is NOERROR without data, as with CoreDNS)
     `--host-record=postgres.ci.svc.cluster.local,${POSTGRES_IP}`,

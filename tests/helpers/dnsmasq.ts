@@ -13,16 +13,14 @@ export interface Dnsmasq {
 export const BIG_TXT_NAME = "big.example.test";
 
 /**
- * Starts dnsmasq answering `hosts` (name → IPs) authoritatively; every other name under
- * `example.test` and `cluster.local` is NXDOMAIN; `big.example.test` has a large TXT record.
+ * The arguments every dnsmasq of the tests starts with: in the foreground on `address` only, no
+ * resolv.conf, hosts file, config file, pid file or cache; what it answers comes after.
  */
-export async function startDnsmasq(hosts: Record<string, string[]>): Promise<Dnsmasq> {
-  const port = freePort();
-  const chunk = `"${"x".repeat(200)}"`;
-  const args = [
+export function dnsmasqArgs(address: { hostname: string; port: number }): string[] {
+  return [
     "--keep-in-foreground",
-    `--port=${port}`,
-    "--listen-address=127.0.0.1",
+    `--port=${address.port}`,
+    `--listen-address=${address.hostname}`,
     "--bind-interfaces",
     "--no-resolv",
     "--no-hosts",
@@ -30,6 +28,18 @@ export async function startDnsmasq(hosts: Record<string, string[]>): Promise<Dns
     "--pid-file=",
     "--user=root",
     "--cache-size=0",
+  ];
+}
+
+/**
+ * Starts dnsmasq answering `hosts` (name → IPs) authoritatively; every other name under
+ * `example.test` and `cluster.local` is NXDOMAIN; `big.example.test` has a large TXT record.
+ */
+export async function startDnsmasq(hosts: Record<string, string[]>): Promise<Dnsmasq> {
+  const port = freePort();
+  const chunk = `"${"x".repeat(200)}"`;
+  const args = [
+    ...dnsmasqArgs({ hostname: "127.0.0.1", port }),
     "--local=/example.test/",
     "--local=/cluster.local/",
     `--txt-record=${BIG_TXT_NAME},${Array(5).fill(chunk).join(",")}`,
