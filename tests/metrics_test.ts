@@ -28,13 +28,15 @@ interface Family {
   metrics: Sample[];
 }
 
+/** The sample's value; a missing family or series fails (so a check for 0 cannot pass by absence). */
 function value(families: Family[], name: string, labels: Record<string, string> = {}): number {
   const family = families.find((f) => f.name === name);
   assert.ok(family, `metric ${name} is exposed`);
   const sample = family.metrics.find((m) =>
     Object.entries(labels).every(([k, v]) => m.labels?.[k] === v)
   );
-  return sample ? Number(sample.value ?? sample.count) : 0;
+  assert.ok(sample, `${name}${JSON.stringify(labels)} is exposed`);
+  return Number(sample.value ?? sample.count);
 }
 
 Deno.test("metrics and the debug endpoint", async () => {

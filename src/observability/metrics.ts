@@ -63,27 +63,49 @@ export class Counter implements Metric {
   }
 }
 
+/** A counter only grows; a gauge goes up and down. */
+export type ScrapedType = "counter" | "gauge";
+
+/** A scrape-time metric: its name, type, help, label names, and how its values are read. */
+export interface ScrapedDefinition {
+  name: string;
+  type: ScrapedType;
+  help: string;
+  labels?: Labels;
+  read: () => [Labels, number][];
+}
+
 /**
- * A value read at scrape time, per label combination.
+ * A metric whose values live elsewhere and are read at scrape time: a counter or a gauge.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Gauge } from "./metrics.ts";
- * const pods = new Gauge("pods", "Pods indexed.", [], () => [[[], 3]]);
- * assert.match(pods.render(), /^pods 3$/m);
+ * import { Scraped } from "./metrics.ts";
+ * const stats = { errors: 2 };
+ * const errors = new Scraped({ name: "errors_total", type: "counter", help: "Errors.", read: () => [[[], stats.errors]] });
+ * assert.equal(errors.render(), "# HELP errors_total Errors.\n# TYPE errors_total counter\nerrors_total 2");
+ * const pods = new Scraped({ name: "pods", type: "gauge", help: "Pods indexed.", read: () => [[[], 3]] });
+ * assert.match(pods.render(), /^# TYPE pods gauge$/m);
  * ```
  */
-export class Gauge implements Metric {
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly labelNames: Labels,
-    readonly read: () => [Labels, number][],
-  ) {}
+export class Scraped implements Metric {
+  readonly name: string;
+  readonly type: ScrapedType;
+  readonly help: string;
+  readonly labelNames: Labels;
+  readonly read: () => [Labels, number][];
+
+  constructor(definition: ScrapedDefinition) {
+    this.name = definition.name;
+    this.type = definition.type;
+    this.help = definition.help;
+    this.labelNames = definition.labels ?? [];
+    this.read = definition.read;
+  }
 
   render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`];
     for (const [labels, value] of this.read()) {
       lines.push(`${this.name}${labelText(this.labelNames, labels)} ${formatNumber(value)}`);
     }
@@ -91,21 +113,51 @@ export class Gauge implements Metric {
   }
 }
 
+/** One histogram series: its buckets' own (not cumulative) counts, sum and count. */
+export interface HistogramSeries {
+  name: string;
+  labelNames: Labels;
+  labels: Labels;
+  bounds: readonly number[];
+  bucketCounts: ArrayLike<number>;
+  sum: number;
+  count: number;
+}
+
 /**
- * A counter read at scrape time from a value kept elsewhere (e.g. a stats object).
+ * The sample lines of one histogram series: cumulative buckets, `+Inf`, sum and count.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { CounterFunc } from "./metrics.ts";
- * const stats = { errors: 2 };
- * assert.match(new CounterFunc("errors_total", "Errors.", [], () => [[[], stats.errors]]).render(), /^errors_total 2$/m);
+ * import { histogramLines } from "./metrics.ts";
+ * const lines = histogramLines({
+ *   name: "t_seconds", labelNames: ["path"], labels: ["internal"],
+ *   bounds: [0.01, 0.1], bucketCounts: [2, 1], sum: 0.05, count: 4,
+ * });
+ * assert.deepEqual(lines, [
+ *   't_seconds_bucket{path="internal",le="0.01"} 2',
+ *   't_seconds_bucket{path="internal",le="0.1"} 3',
+ *   't_seconds_bucket{path="internal",le="+Inf"} 4',
+ *   't_seconds_sum{path="internal"} 0.05',
+ *   't_seconds_count{path="internal"} 4',
+ * ]);
  * ```
  */
-export class CounterFunc extends Gauge {
-  override render(): string {
-    return super.render().replace(`# TYPE ${this.name} gauge`, `# TYPE ${this.name} counter`);
-  }
+export function histogramLines(series: HistogramSeries): string[] {
+  const { name, labelNames, labels, bounds, bucketCounts, sum, count } = series;
+  const lines: string[] = [];
+  let cumulative = 0;
+  bounds.forEach((bound, i) => {
+    cumulative += bucketCounts[i];
+    lines.push(
+      `${name}_bucket${labelText(labelNames, labels, `le="${formatNumber(bound)}"`)} ${cumulative}`,
+    );
+  });
+  lines.push(`${name}_bucket${labelText(labelNames, labels, 'le="+Inf"')} ${count}`);
+  lines.push(`${name}_sum${labelText(labelNames, labels)} ${formatNumber(sum)}`);
+  lines.push(`${name}_count${labelText(labelNames, labels)} ${count}`);
+  return lines;
 }
 
 /**
@@ -115,7 +167,7 @@ export class CounterFunc extends Gauge {
  * ```ts
  * import assert from "node:assert/strict";
  * import { Histogram } from "./metrics.ts";
- * const latency = new Histogram("latency_seconds", "Latency.", ["path"], [0.001, 0.01]);
+ * const latency = new Histogram({ name: "latency_seconds", help: "Latency.", labels: ["path"], buckets: [0.001, 0.01] });
  * latency.observe(["internal"], 0.0004);
  * assert.match(latency.render(), /^latency_seconds_bucket\{path="internal",le="0.001"\} 1$/m);
  * ```
@@ -126,12 +178,19 @@ export class Histogram implements Metric {
     { labels: Labels; counts: number[]; sum: number; count: number }
   >();
 
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames: Labels;
+  readonly buckets: readonly number[];
+
   constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly labelNames: Labels,
-    readonly buckets: readonly number[],
-  ) {}
+    definition: { name: string; help: string; labels: Labels; buckets: readonly number[] },
+  ) {
+    this.name = definition.name;
+    this.help = definition.help;
+    this.labelNames = definition.labels;
+    this.buckets = definition.buckets;
+  }
 
   /** Records `value` for the given label values. */
   observe(labels: Labels, value: number): void {
@@ -157,18 +216,15 @@ export class Histogram implements Metric {
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     for (const { labels, counts, sum, count } of this.#series.values()) {
-      let cumulative = 0;
-      this.buckets.forEach((bound, i) => {
-        cumulative += counts[i];
-        lines.push(
-          `${this.name}_bucket${
-            labelText(this.labelNames, labels, `le="${formatNumber(bound)}"`)
-          } ${cumulative}`,
-        );
-      });
-      lines.push(`${this.name}_bucket${labelText(this.labelNames, labels, 'le="+Inf"')} ${count}`);
-      lines.push(`${this.name}_sum${labelText(this.labelNames, labels)} ${formatNumber(sum)}`);
-      lines.push(`${this.name}_count${labelText(this.labelNames, labels)} ${count}`);
+      lines.push(...histogramLines({
+        name: this.name,
+        labelNames: this.labelNames,
+        labels,
+        bounds: this.buckets,
+        bucketCounts: counts,
+        sum,
+        count,
+      }));
     }
     return lines.join("\n");
   }

@@ -8,23 +8,11 @@
  */
 
 import type { QueryObserver } from "../dns/dispatch.ts";
-import type { DnsServerState } from "../dns/state.ts";
-import type { UpstreamStats } from "../dns/upstream.ts";
-import type { InvalidAliasLog } from "../kube/invalid_aliases.ts";
-import type { NetworkIndex } from "../index/network_index.ts";
-import type { PodWatcherStats } from "../kube/pod_watcher.ts";
 import type { ReviewResult } from "../webhook/review.ts";
-import { Counter, CounterFunc, Gauge, Histogram, Registry } from "./metrics.ts";
+import { type MetricSources, SCRAPED } from "./metric_table.ts";
+import { Counter, Histogram, histogramLines, Registry, Scraped } from "./metrics.ts";
 
-/** Where the scrape-time values come from. */
-export interface MetricSources {
-  index: NetworkIndex;
-  dns: DnsServerState;
-  upstream: UpstreamStats;
-  invalidAliases: InvalidAliasLog;
-  watcher: PodWatcherStats;
-  version: string;
-}
+export type { MetricSources };
 
 const QTYPES: [number, string][] = [
   [1, "A"],
@@ -144,14 +132,18 @@ class QueryMetrics {
     );
     PATHS.forEach((path, p) => {
       if (this.#totals[p] === 0) return;
-      let cumulative = 0;
-      LATENCY_BUCKETS.forEach((bound, b) => {
-        cumulative += this.#buckets[p * LATENCY_BUCKETS.length + b];
-        lines.push(`${histogram}_bucket{path="${path}",le="${bound}"} ${cumulative}`);
-      });
-      lines.push(`${histogram}_bucket{path="${path}",le="+Inf"} ${this.#totals[p]}`);
-      lines.push(`${histogram}_sum{path="${path}"} ${this.#sums[p]}`);
-      lines.push(`${histogram}_count{path="${path}"} ${this.#totals[p]}`);
+      lines.push(...histogramLines({
+        name: histogram,
+        labelNames: ["path"],
+        labels: [path],
+        bounds: LATENCY_BUCKETS,
+        bucketCounts: this.#buckets.subarray(
+          p * LATENCY_BUCKETS.length,
+          (p + 1) * LATENCY_BUCKETS.length,
+        ),
+        sum: this.#sums[p],
+        count: this.#totals[p],
+      }));
     });
     return lines.join("\n");
   }
@@ -187,148 +179,10 @@ export class ProgramMetrics {
 
   constructor(sources: MetricSources) {
     const r = this.registry;
-    const { index, dns, upstream, watcher, invalidAliases } = sources;
-    const { holds, dispatch, forwarding, tcp } = dns;
-    const one = (value: () => number) => () => [[[], value()]] as [string[], number][];
     r.add(this.#queries);
-    r.add(
-      new CounterFunc(
-        "kubedock_dns_bad_packets_total",
-        "Malformed messages: dropped, or rejected with NOTIMP/FORMERR.",
-        ["action"],
-        () => [[["dropped"], dispatch.dropped], [["rejected"], dispatch.rejected]],
-      ),
-    );
-    r.add(
-      new CounterFunc(
-        "kubedock_dns_upstream_timeouts_total",
-        "Upstream attempts that timed out.",
-        [],
-        one(() => upstream.timeouts),
-      ),
-    );
-    r.add(
-      new CounterFunc(
-        "kubedock_dns_upstream_errors_total",
-        "Upstream attempts that failed otherwise.",
-        [],
-        one(() => upstream.errors),
-      ),
-    );
-    r.add(
-      new Gauge(
-        "kubedock_dns_held_queries",
-        "Search-suffixed internal names in the hold path now (asking upstream, or waiting for the alias); bounded by --max-pending and --max-pending-per-source.",
-        [],
-        one(() => holds.size),
-      ),
-    );
-    r.add(
-      new CounterFunc(
-        "kubedock_dns_held_queries_total",
-        "Queries that took the hold path, by how they ended (answered, relayed: upstream had the name, timeout, released, overflow, source_limit).",
-        [
-          "outcome",
-        ],
-        () => Object.entries(holds.outcomes).map(([outcome, n]) => [[outcome], n]),
-      ),
-    );
-    r.add(
-      new CounterFunc(
-        "kubedock_dns_shared_queries_total",
-        "Forwarded queries that joined an identical exchange already in flight.",
-        [],
-        one(() => forwarding.shared),
-      ),
-    );
-    r.add(
-      new CounterFunc(
-        "kubedock_dns_forwarding_loops_total",
-        "Queries that came back through a forwarding loop (the start-up probe, or a query for a name being asked upstream).",
-        [],
-        one(() => forwarding.loops),
-      ),
-    );
-    r.add(
-      new Gauge(
-        "kubedock_dns_tcp_connections",
-        "Open DNS-over-TCP connections; bounded by --tcp-max and --tcp-max-per-source.",
-        [],
-        one(() => tcp.open),
-      ),
-    );
-    r.add(
-      new CounterFunc(
-        "kubedock_dns_tcp_connections_closed_total",
-        "Connections closed at a bound: evicted (an idle one made room) or refused (the new one).",
-        ["reason"],
-        () => [[["evicted"], tcp.evicted], [["refused"], tcp.refused]],
-      ),
-    );
-    r.add(
-      new CounterFunc(
-        "kubedock_dns_invalid_aliases_total",
-        "Hostalias annotations left out of the index because they cannot be encoded (each pod and annotation once).",
-        [],
-        one(() => invalidAliases.count),
-      ),
-    );
-    r.add(
-      new Gauge(
-        "process_resident_memory_bytes",
-        "Resident memory of the process.",
-        [],
-        one(() => Deno.memoryUsage().rss),
-      ),
-    );
-    r.add(
-      new Gauge(
-        "kubedock_dns_indexed_pods",
-        "Pods in the network index.",
-        [],
-        one(() => index.podCount),
-      ),
-    );
-    r.add(
-      new Gauge(
-        "kubedock_dns_indexed_networks",
-        "Networks with at least one indexed pod.",
-        [],
-        one(() => index.networkCount),
-      ),
-    );
-    r.add(
-      new CounterFunc(
-        "kubedock_dns_watch_relists_total",
-        "Full pod lists applied.",
-        [],
-        one(() => watcher.relists),
-      ),
-    );
-    r.add(
-      new CounterFunc(
-        "kubedock_dns_watch_reconnects_total",
-        "Watch streams resumed after the server or the idle timer ended them.",
-        [],
-        one(() => watcher.reconnects),
-      ),
-    );
-    r.add(
-      new CounterFunc(
-        "kubedock_dns_watch_errors_total",
-        "Failed list or watch attempts (each followed by a back-off).",
-        [],
-        one(() => watcher.errors),
-      ),
-    );
-    r.add(
-      new CounterFunc(
-        "kubedock_dns_watch_events_total",
-        "Watch events applied, by type.",
-        ["type"],
-        () => Object.entries(watcher.events).map(([type, n]) => [[type], n]),
-      ),
-    );
+    for (const metric of SCRAPED) {
+      r.add(new Scraped({ ...metric, read: () => metric.read(sources) }));
+    }
     this.#reviews = r.add(
       new Counter(
         "kubedock_dns_admission_reviews_total",
@@ -337,20 +191,12 @@ export class ProgramMetrics {
       ),
     );
     this.#reviewLatency = r.add(
-      new Histogram(
-        "kubedock_dns_admission_duration_seconds",
-        "Time to decide an admission review.",
-        ["operation"],
-        LATENCY_BUCKETS,
-      ),
-    );
-    r.add(
-      new Gauge(
-        "kubedock_dns_build_info",
-        "Build information.",
-        ["version", "deno"],
-        () => [[[sources.version, Deno.version.deno], 1]],
-      ),
+      new Histogram({
+        name: "kubedock_dns_admission_duration_seconds",
+        help: "Time to decide an admission review.",
+        labels: ["operation"],
+        buckets: LATENCY_BUCKETS,
+      }),
     );
   }
 
