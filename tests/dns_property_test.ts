@@ -11,7 +11,7 @@ import { LoopProbe } from "../src/dns/loop_probe.ts";
 import { buildResolver } from "../src/dns/server.ts";
 import { DnsServerState } from "../src/dns/state.ts";
 import type { Upstream } from "../src/dns/upstream.ts";
-import type { Transport } from "../src/dns/wire.ts";
+import { type Transport } from "../src/dns/message.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import type { PodRecord } from "../src/index/pod_record.ts";
 import { mutate, random } from "./helpers/mutate.ts";

@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG } from "../src/config/config.ts";
 import type { DnsReply, DnsRequest, DnsResolver } from "../src/dns/handler.ts";
 import { holdHandler } from "../src/dns/hold.ts";
 import { DnsServerState } from "../src/dns/state.ts";
-import { parseQuery } from "../src/dns/wire.ts";
+import { parseQuery } from "../src/dns/query.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import { decode, encodeQuery, packet } from "./helpers/packet.ts";
 import { podRecord } from "./helpers/records.ts";

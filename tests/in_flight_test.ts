@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import type { DnsRequest, DnsResolver } from "../src/dns/handler.ts";
 import { shareInFlight } from "../src/dns/in_flight.ts";
-import { parseQuery, setId, type Transport } from "../src/dns/wire.ts";
+import { parseQuery } from "../src/dns/query.ts";
+import { setId, type Transport } from "../src/dns/message.ts";
 import { decode, encodeQuery, packet } from "./helpers/packet.ts";
 
 function request(

@@ -1,15 +1,8 @@
 import assert from "node:assert/strict";
-import {
-  addressBytes,
-  buildResponse,
-  encodeName,
-  parseQuery,
-  QTYPE,
-  RCODE,
-  responseLimit,
-  reverseNameToIp,
-  sameQuestion,
-} from "../src/dns/wire.ts";
+import { addressBytes, encodeName, reverseNameToIp } from "../src/dns/rdata.ts";
+import { buildResponse, responseLimit } from "../src/dns/reply.ts";
+import { parseQuery } from "../src/dns/query.ts";
+import { QTYPE, RCODE, sameQuestion } from "../src/dns/message.ts";
 import { decode, encodeQuery } from "./helpers/packet.ts";
 
 function mustParse(bytes: Uint8Array) {

@@ -7,7 +7,8 @@
 
 import { canonicalIp } from "../index/ip.ts";
 import type { DnsReply, DnsRequest, DnsResolver } from "./handler.ts";
-import { parseQuery, type Transport } from "./wire.ts";
+import { parseQuery } from "./query.ts";
+import { type Transport } from "./message.ts";
 
 /** Told of every answered query, once its reply is known (metrics, debug logs). */
 export type QueryObserver = (request: DnsRequest, reply: DnsReply) => void;

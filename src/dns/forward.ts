@@ -7,29 +7,7 @@
 
 import type { DnsHandler, DnsRequest } from "./handler.ts";
 import type { Upstream } from "./upstream.ts";
-import { buildResponse, RCODE, responseLimit } from "./wire.ts";
-
-/**
- * SERVFAIL for a request, question echoed.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { serverFailure } from "./forward.ts";
- * import { parseQuery } from "./wire.ts";
- * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]));
- * assert.ok(parsed.kind === "query");
- * const reply = serverFailure({ query: parsed.query, source: "127.0.0.2", transport: "udp", receivedAt: 0 });
- * assert.equal(reply[3] & 0x0f, 2); // SERVFAIL, the question echoed
- * ```
- */
-export function serverFailure(request: DnsRequest): Uint8Array {
-  return buildResponse(request.query, RCODE.SERVFAIL, [], {
-    ttl: 0,
-    authoritative: false,
-    limit: responseLimit(request.query, request.transport),
-  });
-}
+import { serverFailure } from "./reply.ts";
 
 /**
  * Relays `request` upstream over its own transport; resolves to upstream's reply or SERVFAIL.
@@ -38,7 +16,7 @@ export function serverFailure(request: DnsRequest): Uint8Array {
  * ```ts
  * import assert from "node:assert/strict";
  * import { relay } from "./forward.ts";
- * import { parseQuery } from "./wire.ts";
+ * import { parseQuery } from "./query.ts";
  * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]));
  * assert.ok(parsed.kind === "query");
  * const silent = { exchange: () => Promise.resolve(null), close() {} }; // no reply at all
@@ -60,7 +38,7 @@ export function relay(upstream: Upstream, request: DnsRequest): Promise<Uint8Arr
  * import assert from "node:assert/strict";
  * import type { DnsRequest } from "./handler.ts";
  * import { forwardHandler } from "./forward.ts";
- * import { parseQuery } from "./wire.ts";
+ * import { parseQuery } from "./query.ts";
  * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]));
  * assert.ok(parsed.kind === "query");
  * const echo = { exchange: (message: Uint8Array) => Promise.resolve(message.slice()), close() {} };

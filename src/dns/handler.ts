@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { Query, Transport } from "./wire.ts";
+import { type Query } from "./query.ts";
+import { type Transport } from "./message.ts";
 
 /** A parsed query and where it came from. */
 export interface DnsRequest {

@@ -14,8 +14,8 @@ import type { NetworkIndex } from "../index/network_index.ts";
 import type { DnsHandler, DnsReply, DnsRequest, DnsResolver } from "./handler.ts";
 import { answerFromIndex, type InternalAnswerSettings } from "./internal_answer.ts";
 import { heldAlias } from "./names.ts";
-import { serverFailure } from "./forward.ts";
-import { RCODE, responseSummary } from "./wire.ts";
+import { serverFailure } from "./reply.ts";
+import { RCODE, responseSummary } from "./message.ts";
 
 /** How a query that entered the hold path ended. */
 export type HoldOutcome =

@@ -9,7 +9,7 @@
  */
 
 import type { DnsHandler, DnsReply, DnsRequest } from "./handler.ts";
-import { readU16, setId } from "./wire.ts";
+import { FLAG, readU16, setId } from "./message.ts";
 
 /** Counters of the sharing, read by metrics. */
 export interface InFlightStats {
@@ -33,15 +33,13 @@ interface Exchange {
   reply: Promise<DnsReply>;
 }
 
-const CD = 0x0010;
-
 /**
  * The sharing key of a query: everything that can change upstream's answer.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseQuery } from "./wire.ts";
+ * import { parseQuery } from "./query.ts";
  * import { sharingKey } from "./in_flight.ts";
  * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 68, 66, 0, 0, 1, 0, 1]));
  * assert.ok(parsed.kind === "query");
@@ -51,7 +49,7 @@ const CD = 0x0010;
 export function sharingKey(request: Pick<DnsRequest, "query" | "transport">): string {
   const { query } = request;
   return `${query.qtype}/${query.qclass}/${request.transport}/${
-    query.flags & CD
+    query.flags & FLAG.CD
   }/${query.ednsSize}/${query.dnssecOk ? 1 : 0}/${query.name}`;
 }
 
@@ -61,7 +59,7 @@ export function sharingKey(request: Pick<DnsRequest, "query" | "transport">): st
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseQuery } from "./wire.ts";
+ * import { parseQuery } from "./query.ts";
  * import { replyFor } from "./in_flight.ts";
  * const parsed = parseQuery(new Uint8Array([0, 9, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 68, 66, 0, 0, 1, 0, 1]));
  * assert.ok(parsed.kind === "query");
@@ -88,7 +86,7 @@ export function replyFor(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseQuery } from "./wire.ts";
+ * import { parseQuery } from "./query.ts";
  * import { shareInFlight } from "./in_flight.ts";
  * const stats = { shared: 0, loops: 0 };
  * const handler = shareInFlight({ stats, isUpstreamAddress: () => false });

@@ -8,17 +8,9 @@
 import type { NetworkIndex } from "../index/network_index.ts";
 import type { DnsHandler, DnsRequest } from "./handler.ts";
 import { nameEncodingProblem, type NameRules, withoutSearchSuffix } from "./names.ts";
-import {
-  addressBytes,
-  type AnswerRecord,
-  buildResponse,
-  CLASS_IN,
-  encodeName,
-  QTYPE,
-  RCODE,
-  responseLimit,
-  reverseNameToIp,
-} from "./wire.ts";
+import { addressBytes, encodeName, reverseNameToIp } from "./rdata.ts";
+import { type AnswerRecord, buildResponse, responseLimit } from "./reply.ts";
+import { CLASS_IN, QTYPE, RCODE } from "./message.ts";
 
 /** What the internal answers need. */
 export interface InternalAnswerSettings extends NameRules {
@@ -34,7 +26,7 @@ export interface InternalAnswerSettings extends NameRules {
  * ```ts
  * import assert from "node:assert/strict";
  * import { NetworkIndex } from "../index/network_index.ts";
- * import { parseQuery } from "./wire.ts";
+ * import { parseQuery } from "./query.ts";
  * import { answerFromIndex } from "./internal_answer.ts";
  * const index = new NetworkIndex();
  * index.upsert({ uid: "1", name: "db1", ips: ["127.0.0.2"], aliases: ["db"], networks: ["n1"], answerable: true });

@@ -7,9 +7,9 @@
  */
 
 import type { DnsHandler, DnsRequest } from "./handler.ts";
-import { serverFailure } from "./forward.ts";
+import { serverFailure } from "./reply.ts";
 import type { Upstream } from "./upstream.ts";
-import { encodeName } from "./wire.ts";
+import { encodeName } from "./rdata.ts";
 
 /** HINFO: a type no resolver asks for, so the probe is never mistaken for real traffic. */
 const QTYPE_HINFO = 13;
@@ -26,7 +26,7 @@ function randomLabel(): string {
  * ```ts
  * import assert from "node:assert/strict";
  * import { LoopProbe } from "./loop_probe.ts";
- * import { parseQuery } from "./wire.ts";
+ * import { parseQuery } from "./query.ts";
  * const seen: string[] = [];
  * const probe = new LoopProbe((request) => seen.push(request.source));
  * assert.match(probe.name, /^[0-9a-f]{16}\.[0-9a-f]{16}\.kubedock-dns-loop-probe\.invalid$/);

@@ -62,7 +62,7 @@ export interface DnsServer {
  * import assert from "node:assert/strict";
  * import { NetworkIndex } from "../index/network_index.ts";
  * import { LoopProbe } from "./loop_probe.ts";
-import { PendingReplies } from "./pending_replies.ts";
+ * import { PendingReplies } from "./pending_replies.ts";
  * import { buildResolver } from "./server.ts";
  * import { DnsServerState } from "./state.ts";
  * const state = new DnsServerState({ maxPending: 100, maxPendingPerSource: 10, waitTimeoutMs: 1000, tcp: { maxConnections: 10, maxConnectionsPerSource: 2, idleTimeoutMs: 1000 } });

@@ -8,7 +8,7 @@
 
 import type { HostPort } from "../config/host_port.ts";
 import { frame, FrameReader, writeAll } from "./tcp_framing.ts";
-import { readU16, sameQuestion, setId, type Transport } from "./wire.ts";
+import { readU16, sameQuestion, setId, type Transport } from "./message.ts";
 
 /** Something that relays a query upstream and returns the reply with the client's ID. */
 export interface Upstream {

@@ -1,0 +1,101 @@
+/**
+ * The DNS message header and the few fields read on the hot path: record types, response codes,
+ * flag bits, the ID, and whether a reply carries a query's question. Nothing here allocates.
+ *
+ * @module
+ */
+
+/** Resource record types this server cares about. */
+export const QTYPE = { A: 1, PTR: 12, AAAA: 28, OPT: 41 } as const;
+/** Response codes. */
+export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4 } as const;
+/** The Internet class. */
+export const CLASS_IN = 1;
+
+export const FLAG = {
+  QR: 0x8000,
+  OPCODE_MASK: 0x7800,
+  AA: 0x0400,
+  TC: 0x0200,
+  RD: 0x0100,
+  RA: 0x0080,
+  CD: 0x0010,
+} as const;
+
+/** How a message travels: the transport decides a reply's size limit and how it is forwarded. */
+export type Transport = "udp" | "tcp";
+
+/**
+ * Reads a big-endian 16-bit number.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readU16 } from "./message.ts";
+ * assert.deepEqual(readU16(new Uint8Array([0x12, 0x34]), 0), 0x1234);
+ * ```
+ */
+export function readU16(bytes: Uint8Array, offset: number): number {
+  return (bytes[offset] << 8) | bytes[offset + 1];
+}
+
+/**
+ * The rcode, the number of answer records and the TC bit of a response.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { responseSummary } from "./message.ts";
+ * const reply = new Uint8Array([0, 1, 0x81, 0x83, 0, 1, 0, 0, 0, 0, 0, 0]);
+ * assert.deepEqual(responseSummary(reply), { rcode: 3, answers: 0, truncated: false });
+ * ```
+ */
+export function responseSummary(
+  bytes: Uint8Array,
+): { rcode: number; answers: number; truncated: boolean } {
+  return { rcode: bytes[3] & 0x0f, answers: readU16(bytes, 6), truncated: (bytes[2] & 0x02) !== 0 };
+}
+
+/**
+ * Whether `reply` carries the same question as `query` (names compared case-insensitively).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sameQuestion } from "./message.ts";
+ * const query = new Uint8Array([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]);
+ * const reply = query.slice();
+ * reply[13] = 68; // "Db": names compare without case
+ * assert.deepEqual(sameQuestion(query, query.length, reply), true);
+ * ```
+ */
+export function sameQuestion(query: Uint8Array, questionEnd: number, reply: Uint8Array): boolean {
+  if (reply.length < questionEnd || readU16(reply, 4) !== 1) return false;
+  for (let i = 12; i < questionEnd; i++) {
+    let a = query[i];
+    let b = reply[i];
+    if (a !== b) {
+      if (a >= 65 && a <= 90) a += 32;
+      if (b >= 65 && b <= 90) b += 32;
+      if (a !== b) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Writes a 16-bit message id in place.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readU16, setId } from "./message.ts";
+ * const message = new Uint8Array(12);
+ * setId(message, 4242);
+ * assert.deepEqual(readU16(message, 0), 4242);
+ * ```
+ */
+export function setId(message: Uint8Array, id: number): void {
+  message[0] = id >> 8;
+  message[1] = id & 255;
+}

@@ -1,0 +1,144 @@
+/**
+ * Reading an incoming query by hand on the hot path: the header, the one question, the client's
+ * EDNS(0) payload size and DO bit, and the bad-packet rules of docs/dns.md. Forwarded messages are
+ * never decoded beyond their header and question.
+ *
+ * @module
+ */
+
+import { FLAG, RCODE, readU16 } from "./message.ts";
+import { headerOnlyReply } from "./reply.ts";
+
+/** A parsed query. `name` is lowercase without the trailing dot (`""` for the root). */
+export interface Query {
+  id: number;
+  flags: number;
+  name: string;
+  qtype: number;
+  qclass: number;
+  /** Offset of the first byte after the question. */
+  questionEnd: number;
+  /** The client's EDNS(0) UDP payload size; 0 when the query has no OPT record. */
+  ednsSize: number;
+  /** The DO bit of the client's OPT record (DNSSEC answers wanted). */
+  dnssecOk: boolean;
+  /** The whole message (owned: safe to keep across awaits). */
+  raw: Uint8Array;
+}
+
+/** What to do with an incoming message. */
+export type Parsed =
+  | { kind: "query"; query: Query }
+  | { kind: "drop"; reason: string }
+  | { kind: "reject"; response: Uint8Array; reason: string };
+
+/**
+ * Parses an incoming message as a query, applying docs/dns.md's bad-packet rules:
+ * unparsable header or QR=1 → drop; opcode ≠ QUERY → NOTIMP; QDCOUNT ≠ 1 or a bad question →
+ * FORMERR. `message` must be owned by the caller (it becomes `query.raw`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseQuery } from "./query.ts";
+ * const bytes = new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]);
+ * const parsed = parseQuery(bytes);
+ * if (parsed.kind === "query") assert.deepEqual(parsed.query.name, "db");
+ * ```
+ */
+export function parseQuery(message: Uint8Array): Parsed {
+  if (message.length < 12) return { kind: "drop", reason: "short header" };
+  const flags = (message[2] << 8) | message[3];
+  if (flags & FLAG.QR) return { kind: "drop", reason: "QR=1" };
+  if (flags & FLAG.OPCODE_MASK) return reject(message, RCODE.NOTIMP, "opcode not QUERY");
+  if (readU16(message, 4) !== 1) return reject(message, RCODE.FORMERR, "QDCOUNT not 1");
+  const question = readQuestionName(message, 12);
+  if (!question || question.end + 4 > message.length) {
+    return reject(message, RCODE.FORMERR, "bad question");
+  }
+  const questionEnd = question.end + 4;
+  const edns = findEdns(message, questionEnd);
+  if (edns < 0) return reject(message, RCODE.FORMERR, "bad record section");
+  return {
+    kind: "query",
+    query: {
+      id: readU16(message, 0),
+      flags,
+      name: question.name,
+      qtype: readU16(message, question.end),
+      qclass: readU16(message, question.end + 2),
+      questionEnd,
+      ednsSize: edns & 0xffff,
+      dnssecOk: edns > 0xffff,
+      raw: message,
+    },
+  };
+}
+
+function reject(message: Uint8Array, rcode: number, reason: string): Parsed {
+  return { kind: "reject", response: headerOnlyReply(message, rcode), reason };
+}
+
+/** The characters of the name being read (255 octets, each escaped at most to two). */
+const nameChars = new Uint16Array(512);
+
+function readQuestionName(
+  bytes: Uint8Array,
+  offset: number,
+): { name: string; end: number } | undefined {
+  let chars = 0;
+  let wireLength = 1;
+  for (;;) {
+    if (offset >= bytes.length) return undefined;
+    const length = bytes[offset++];
+    if (length === 0) {
+      // one flat string built once: faster than concatenating character by character
+      const name = String.fromCharCode.apply(null, nameChars.subarray(0, chars) as never);
+      return { name, end: offset };
+    }
+    if (length > 63) return undefined; // compression pointers make no sense in a question
+    wireLength += length + 1;
+    if (wireLength > 255 || offset + length > bytes.length) return undefined;
+    if (chars > 0) nameChars[chars++] = 46;
+    for (let i = offset; i < offset + length; i++) {
+      let c = bytes[i];
+      if (c >= 65 && c <= 90) c += 32;
+      if (c === 46 || c === 92) nameChars[chars++] = 92; // "\." and "\\" for a dot or backslash in a label
+      nameChars[chars++] = c;
+    }
+    offset += length;
+  }
+}
+
+/** Skips a possibly compressed name; returns the offset after it, or -1. */
+function skipName(bytes: Uint8Array, offset: number): number {
+  for (;;) {
+    if (offset >= bytes.length) return -1;
+    const length = bytes[offset];
+    if (length === 0) return offset + 1;
+    if ((length & 0xc0) === 0xc0) return offset + 2 <= bytes.length ? offset + 2 : -1;
+    if (length > 63) return -1;
+    offset += length + 1;
+  }
+}
+
+/**
+ * Walks the answer, authority and additional sections: the OPT record's UDP size (0 without
+ * one) in the low 16 bits, 0x10000 added when its DO bit is set; -1 when the sections are bad.
+ */
+function findEdns(bytes: Uint8Array, offset: number): number {
+  const records = readU16(bytes, 6) + readU16(bytes, 8) + readU16(bytes, 10);
+  let edns = 0;
+  for (let i = 0; i < records; i++) {
+    offset = skipName(bytes, offset);
+    if (offset < 0 || offset + 10 > bytes.length) return -1;
+    const type = readU16(bytes, offset);
+    if (type === 41 /* OPT */) {
+      edns = Math.max(readU16(bytes, offset + 2), 512 /* the classic UDP size */) |
+        (bytes[offset + 6] & 0x80 ? 0x10000 : 0);
+    }
+    offset += 10 + readU16(bytes, offset + 8);
+    if (offset > bytes.length) return -1;
+  }
+  return edns;
+}
