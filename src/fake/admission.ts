@@ -9,9 +9,16 @@
  */
 
 import jsonPatch from "fast-json-patch";
-import type { AdmissionHook } from "./api_server.ts";
 import { ApiError, type KubeObject, type ObjectStore } from "./object_store.ts";
 import type { ServiceProxy } from "./service_proxy.ts";
+
+/** Hook called on pod CREATE and UPDATE before storing, as admission webhooks are. */
+export type AdmissionHook = (
+  operation: "CREATE" | "UPDATE",
+  object: KubeObject,
+  oldObject: KubeObject | undefined,
+  namespace: string,
+) => Promise<KubeObject>;
 
 interface LabelSelectorSpec {
   matchLabels?: Record<string, string>;

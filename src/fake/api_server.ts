@@ -1,18 +1,22 @@
 /**
  * An in-process fake Kubernetes API server on loopback, faithful to the list/watch rules the
- * watcher and kubectl rely on: resourceVersion, chunked JSON-lines watches, BOOKMARK events,
- * `timeoutSeconds`, `410 Gone` after compaction, discovery. It plays kubelet too: pods get an IP
- * from a 127.0.0.x pool and, optionally, turn Ready. Tests can inject faults.
+ * watcher and kubectl rely on: this file routes requests, applies writes (admission included) and
+ * injects faults; watches stream from watch_stream.ts, the kubelet (IPs, readiness) is kubelet.ts.
  *
  * @module
  */
 
 import jsonPatch from "fast-json-patch";
-import { stringify as toYaml } from "yaml";
+import type { AdmissionHook } from "./admission.ts";
 import { parseLabelSelector } from "./label_selector.ts";
-import { ApiError, type KubeObject, ObjectStore, type WatchSubscription } from "./object_store.ts";
+import { ApiError, type KubeObject, ObjectStore } from "./object_store.ts";
 import { discoveryDocument } from "./discovery.ts";
 import { podTable, wantsTable } from "./pod_table.ts";
+import { json, status } from "./api_responses.ts";
+import { FakeKubelet } from "./kubelet.ts";
+import { kubeconfigFor, parseRoute, RESOURCES, type Route } from "./routes.ts";
+import { mergePatch } from "./merge_patch.ts";
+import { type ActiveWatch, watchResponse } from "./watch_stream.ts";
 
 /** Options of the fake API server. */
 export interface FakeApiServerOptions {
@@ -32,51 +36,6 @@ export interface FakeApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Serve HTTPS with this certificate (for 127.0.0.1) instead of plain HTTP. */
   tls?: { cert: string; key: string };
-}
-
-/** Hook called on pod CREATE and UPDATE before storing, as admission webhooks are. */
-export type AdmissionHook = (
-  operation: "CREATE" | "UPDATE",
-  object: KubeObject,
-  oldObject: KubeObject | undefined,
-  namespace: string,
-) => Promise<KubeObject>;
-
-interface ActiveWatch {
-  close(abrupt: boolean): void;
-}
-
-const RESOURCES: Record<string, { kind: string; namespaced: boolean; group: string }> = {
-  pods: { kind: "Pod", namespaced: true, group: "" },
-  services: { kind: "Service", namespaced: true, group: "" },
-  secrets: { kind: "Secret", namespaced: true, group: "" },
-  mutatingwebhookconfigurations: {
-    kind: "MutatingWebhookConfiguration",
-    namespaced: false,
-    group: "admissionregistration.k8s.io",
-  },
-};
-
-const ROUTE =
-  /^\/(?:api\/v1|apis\/admissionregistration\.k8s\.io\/v1)(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?$/;
-
-function status(code: number, reason: string, message: string) {
-  return {
-    kind: "Status",
-    apiVersion: "v1",
-    metadata: {},
-    status: "Failure",
-    message,
-    reason,
-    code,
-  };
-}
-
-function json(body: unknown, code = 200): Response {
-  return new Response(JSON.stringify(body), {
-    status: code,
-    headers: { "content-type": "application/json" },
-  });
 }
 
 /**
@@ -110,6 +69,7 @@ export class FakeApiServer {
   #failureCode = 500;
   #timers = new Set<ReturnType<typeof setTimeout>>();
   #stopped = false;
+  #kubelet: FakeKubelet;
 
   private constructor(options: FakeApiServerOptions) {
     this.namespace = options.namespace ?? "default";
@@ -123,6 +83,13 @@ export class FakeApiServer {
       kubeletDelayMs: options.kubeletDelayMs ?? 5,
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1_000,
     };
+    this.#kubelet = new FakeKubelet(this.store, {
+      ipPrefix: this.#options.ipPrefix,
+      ipFirst: this.#options.ipFirst,
+      ipLast: this.#options.ipLast,
+      autoReady: this.#options.autoReady,
+      delayMs: this.#options.kubeletDelayMs,
+    });
   }
 
   /** Starts a server on 127.0.0.1. */
@@ -148,17 +115,7 @@ export class FakeApiServer {
 
   /** A kubeconfig document pointing at this server. */
   kubeconfig(): string {
-    return toYaml({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{ name: "fake", cluster: { server: this.url } }],
-      users: [{ name: "fake", user: { token: "fake-token" } }],
-      contexts: [{
-        name: "fake",
-        context: { cluster: "fake", user: "fake", namespace: this.namespace },
-      }],
-      "current-context": "fake",
-    });
+    return kubeconfigFor(this.url, this.namespace);
   }
 
   /** Writes {@linkcode kubeconfig} to a new temporary file and returns its path. */
@@ -178,7 +135,7 @@ export class FakeApiServer {
       kind: "Pod",
       ...admitted,
     });
-    this.#kubelet(namespace, created.metadata!.name!);
+    this.#kubelet.start(namespace, created.metadata!.name!);
     return created;
   }
 
@@ -189,16 +146,7 @@ export class FakeApiServer {
 
   /** Sets a pod's Ready condition (as kubelet would after probes). */
   setReady(name: string, ready: boolean, namespace = this.namespace): KubeObject {
-    const pod = this.store.get("pods", namespace, name);
-    const status = (pod.status ?? {}) as Record<string, unknown>;
-    const conditions = ((status.conditions ?? []) as { type: string }[]).filter((c) =>
-      c.type !== "Ready"
-    );
-    conditions.push({ type: "Ready", status: ready ? "True" : "False" } as { type: string });
-    return this.store.update("pods", namespace, name, {
-      ...pod,
-      status: { ...status, conditions },
-    });
+    return this.#kubelet.setReady(namespace, name, ready);
   }
 
   /** Deletes a pod. */
@@ -232,6 +180,7 @@ export class FakeApiServer {
   /** Stops the server for good. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#kubelet.stop();
     this.#timers.forEach((t) => clearTimeout(t));
     this.closeWatches(false);
     await this.#server?.shutdown();
@@ -244,40 +193,6 @@ export class FakeApiServer {
       (request) => this.#handle(request),
     );
     this.#port = this.#server.addr.port;
-  }
-
-  #kubelet(namespace: string, name: string): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      let pod: KubeObject;
-      try {
-        pod = this.store.get("pods", namespace, name);
-      } catch {
-        return; // deleted meanwhile
-      }
-      const status = { ...(pod.status as Record<string, unknown> ?? {}) };
-      if (!status.podIP) {
-        const ip = this.#freeIp();
-        Object.assign(status, { podIP: ip, podIPs: [{ ip }] });
-      }
-      status.phase = "Running";
-      status.conditions = [{ type: "Ready", status: this.#options.autoReady ? "True" : "False" }];
-      this.store.update("pods", namespace, name, { ...pod, status });
-    }, this.#options.kubeletDelayMs);
-    this.#timers.add(timer);
-  }
-
-  #freeIp(): string {
-    const used = new Set(
-      this.store.list("pods", undefined, () => true).items.map((p) =>
-        (p.status as { podIP?: string } | undefined)?.podIP
-      ),
-    );
-    const { ipPrefix, ipFirst, ipLast } = this.#options;
-    for (let i = ipFirst; i <= ipLast; i++) {
-      if (!used.has(`${ipPrefix}${i}`)) return `${ipPrefix}${i}`;
-    }
-    throw new ApiError(500, "InternalError", "fake kubelet: pod IP pool exhausted");
   }
 
   async #handle(request: Request): Promise<Response> {
@@ -295,14 +210,12 @@ export class FakeApiServer {
         this.#failureCode,
       );
     }
-    const route = ROUTE.exec(url.pathname);
-    const resource = route ? RESOURCES[route[2]] : undefined;
-    if (!route || !resource) {
+    const route = parseRoute(url.pathname);
+    if (!route) {
       return json(status(404, "NotFound", "the server could not find the requested resource"), 404);
     }
-    const [, namespace, plural, name] = route;
     try {
-      return await this.#resource(request, url, plural, namespace, name);
+      return await this.#resource(request, url, route);
     } catch (error) {
       if (error instanceof ApiError) {
         return json(status(error.code, error.reason, error.message), error.code);
@@ -312,13 +225,8 @@ export class FakeApiServer {
     }
   }
 
-  async #resource(
-    request: Request,
-    url: URL,
-    plural: string,
-    namespace: string | undefined,
-    name: string | undefined,
-  ): Promise<Response> {
+  async #resource(request: Request, url: URL, route: Route): Promise<Response> {
+    const { namespace, plural, name } = route;
     const kind = RESOURCES[plural].kind;
     const group = RESOURCES[plural].group;
     const apiVersion = group ? `${group}/v1` : "v1";
@@ -329,7 +237,17 @@ export class FakeApiServer {
         const selector = parseLabelSelector(query.get("labelSelector"));
         const table = plural === "pods" && wantsTable(request.headers.get("accept"));
         if (query.get("watch") === "true" || query.get("watch") === "1") {
-          return this.#watch(plural, namespace, selector, query, table);
+          return watchResponse({
+            store: this.store,
+            watches: this.#watches,
+            plural,
+            kind: RESOURCES[plural].kind,
+            namespace,
+            selector,
+            query,
+            table,
+            bookmarkIntervalMs: this.#options.bookmarkIntervalMs,
+          });
         }
         const { items, resourceVersion } = this.store.list(plural, namespace, selector);
         const limit = Number(query.get("limit") ?? 0);
@@ -377,102 +295,4 @@ export class FakeApiServer {
     }
     return this.store.update(plural, namespace, name, body);
   }
-
-  #watch(
-    plural: string,
-    namespace: string | undefined,
-    selector: ReturnType<typeof parseLabelSelector>,
-    query: URLSearchParams,
-    table = false,
-  ): Response {
-    const fromRv = Number(query.get("resourceVersion") || 0);
-    const timeoutSeconds = Number(query.get("timeoutSeconds") || 0);
-    const bookmarks = query.get("allowWatchBookmarks") === "true";
-    const encoder = new TextEncoder();
-    const store = this.store;
-    const watches = this.#watches;
-    const bookmarkMs = this.#options.bookmarkIntervalMs;
-    const kind = RESOURCES[plural].kind;
-    let cleanup = () => {};
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        let open = true;
-        const write = (line: unknown) => {
-          if (open) controller.enqueue(encoder.encode(JSON.stringify(line) + "\n"));
-        };
-        const timers: ReturnType<typeof setTimeout>[] = [];
-        const watch: ActiveWatch = {
-          close(abrupt) {
-            if (!open) return;
-            open = false;
-            cleanup();
-            if (abrupt) controller.error(new Error("watch cut by fault injection"));
-            else controller.close();
-          },
-        };
-        const subscription: WatchSubscription = {
-          resource: plural,
-          namespace,
-          selector,
-          send: (type, object) =>
-            write({
-              type,
-              object: table ? podTable([object], String(object.metadata?.resourceVersion)) : object,
-            }),
-        };
-        let unsubscribe = () => {};
-        cleanup = () => {
-          open = false;
-          unsubscribe();
-          timers.forEach((t) => clearTimeout(t));
-          watches.delete(watch);
-        };
-        try {
-          unsubscribe = store.watch(subscription, fromRv);
-        } catch (error) {
-          if (!(error instanceof ApiError)) throw error;
-          write({ type: "ERROR", object: status(error.code, error.reason, error.message) });
-          open = false;
-          controller.close();
-          return;
-        }
-        watches.add(watch);
-        if (bookmarks) {
-          const bookmark = () =>
-            write({
-              type: "BOOKMARK",
-              object: {
-                kind,
-                apiVersion: "v1",
-                metadata: { resourceVersion: String(store.resourceVersion) },
-              },
-            });
-          timers.push(setInterval(bookmark, bookmarkMs));
-        }
-        if (timeoutSeconds > 0) {
-          timers.push(setTimeout(() => watch.close(false), timeoutSeconds * 1000));
-        }
-      },
-      cancel() {
-        cleanup();
-      },
-    });
-    return new Response(body, {
-      headers: { "content-type": "application/json", "transfer-encoding": "chunked" },
-    });
-  }
-}
-
-/** JSON merge patch (RFC 7386); also used for strategic merge patches of the fields we store. */
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
-  const result: Record<string, unknown> =
-    target && typeof target === "object" && !Array.isArray(target)
-      ? { ...target as Record<string, unknown> }
-      : {};
-  for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
-    if (value === null) delete result[key];
-    else result[key] = mergePatch(result[key], value);
-  }
-  return result;
 }
