@@ -5,28 +5,38 @@
  * @module
  */
 
-import { type Config, ConfigError, ownUpstreamMessage, parseConfig } from "./src/config/config.ts";
-import { helpText } from "./src/config/flag_docs.ts";
-import { formatHostPort, type HostPort, parseHostPort, reaches } from "./src/config/host_port.ts";
-import { firstNameserver } from "./src/config/resolv_conf.ts";
-import type { DnsRequest } from "./src/dns/handler.ts";
-import { startDnsServer } from "./src/dns/server.ts";
-import { DnsServerState } from "./src/dns/state.ts";
-import { DnsUpstream } from "./src/dns/upstream.ts";
-import { NetworkIndex } from "./src/index/network_index.ts";
-import { KubeApi } from "./src/kube/api_client.ts";
-import { loadConnection } from "./src/kube/connection.ts";
-import { podToRecord } from "./src/kube/pod_to_record.ts";
-import { PodWatcher } from "./src/kube/pod_watcher.ts";
-import { InvalidAliasLog } from "./src/kube/invalid_aliases.ts";
-import { networksSnapshot } from "./src/observability/debug_networks.ts";
-import { type HealthRoutes, startHealthServer } from "./src/observability/health_server.ts";
-import { configureLogging, logger } from "./src/observability/log.ts";
-import { PROMETHEUS_CONTENT_TYPE } from "./src/observability/metrics.ts";
-import { ProgramMetrics } from "./src/observability/program_metrics.ts";
-import { queryObserver } from "./src/observability/query_observer.ts";
-import { type RunningWebhook, startWebhook } from "./src/webhook/run_webhook.ts";
-import { readTlsFiles } from "./src/webhook/server.ts";
+import {
+  type Config,
+  ConfigError,
+  firstNameserver,
+  formatHostPort,
+  helpText,
+  type HostPort,
+  ownUpstreamMessage,
+  parseConfig,
+  parseHostPort,
+  reaches,
+} from "./src/config/mod.ts";
+import { type DnsRequest, DnsServerState, DnsUpstream, startDnsServer } from "./src/dns/mod.ts";
+import { NetworkIndex } from "./src/index/mod.ts";
+import {
+  InvalidAliasLog,
+  KubeApi,
+  loadConnection,
+  podToRecord,
+  PodWatcher,
+} from "./src/kube/mod.ts";
+import {
+  configureLogging,
+  type HealthRoutes,
+  logger,
+  networksSnapshot,
+  ProgramMetrics,
+  PROMETHEUS_CONTENT_TYPE,
+  queryObserver,
+  startHealthServer,
+} from "./src/observability/mod.ts";
+import { readTlsFiles, type RunningWebhook, startWebhook } from "./src/webhook/mod.ts";
 
 /** The version reported by `kubedock_dns_build_info`. */
 export const VERSION = "0.1.0";

@@ -50,6 +50,7 @@ export interface StoredEvent {
  * ```
  */
 export class ApiError extends Error {
+  override name = "ApiError";
   constructor(readonly code: number, readonly reason: string, message: string) {
     super(message);
   }

@@ -19,6 +19,7 @@ import type { KubeConnection } from "./connection.ts";
  * ```
  */
 export class KubeApiError extends Error {
+  override name = "KubeApiError";
   constructor(readonly status: number, readonly body: string, what: string) {
     super(`${what}: HTTP ${status}: ${body.slice(0, 300)}`);
   }

@@ -49,7 +49,10 @@ interface WatchEvent {
   object: V1Pod & { code?: number; message?: string };
 }
 
-class Gone extends Error {}
+/** The watch said `410 Gone`: relist. */
+class Gone extends Error {
+  override name = "Gone";
+}
 
 /**
  * Keeps a {@linkcode NetworkIndex} equal to the opted-in pods of one namespace.
