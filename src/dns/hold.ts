@@ -13,7 +13,7 @@
 import type { NetworkIndex } from "../index/network_index.ts";
 import type { DnsHandler, DnsReply, DnsRequest, DnsResolver } from "./handler.ts";
 import { answerFromIndex, type InternalAnswerSettings } from "./internal_answer.ts";
-import { heldAlias } from "./names.ts";
+import { heldAlias, type NameRules } from "./names.ts";
 import { serverFailure } from "./reply.ts";
 import { RCODE, responseSummary } from "./message.ts";
 
@@ -43,7 +43,7 @@ export interface HoldLimits {
 }
 
 /** Settings of the hold handler. */
-export interface HoldSettings extends InternalAnswerSettings {
+export interface HoldSettings extends InternalAnswerSettings, NameRules {
   index: NetworkIndex;
 }
 

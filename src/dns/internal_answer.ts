@@ -13,7 +13,7 @@ import { type AnswerRecord, buildResponse, responseLimit } from "./reply.ts";
 import { CLASS_IN, QTYPE, RCODE } from "./message.ts";
 
 /** What the internal answers need. */
-export interface InternalAnswerSettings extends NameRules {
+export interface InternalAnswerSettings extends Pick<NameRules, "searchSuffix"> {
   index: NetworkIndex;
   ttl: number;
 }
@@ -33,9 +33,9 @@ export interface InternalAnswerSettings extends NameRules {
  * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]));
  * assert.ok(parsed.kind === "query");
  * const request = { query: parsed.query, source: "127.0.0.2", transport: "udp" as const, receivedAt: 0 };
- * const answer = answerFromIndex({ index, ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [] }, request, index.networksOf(request.source));
+ * const answer = answerFromIndex({ index, ttl: 10, searchSuffix: "ci.svc.cluster.local" }, request, index.networksOf(request.source));
  * assert.deepEqual([...answer!.subarray(-4)], [127, 0, 0, 2]);
- * assert.equal(answerFromIndex({ index, ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [] }, request, ["n2"]), undefined);
+ * assert.equal(answerFromIndex({ index, ttl: 10, searchSuffix: "ci.svc.cluster.local" }, request, ["n2"]), undefined);
  * ```
  */
 export function answerFromIndex(
@@ -109,7 +109,7 @@ function ptrAnswers(
  * import { NetworkIndex } from "../index/network_index.ts";
  * import type { DnsRequest } from "./handler.ts";
  * import { internalAnswerHandler } from "./internal_answer.ts";
- * const handler = internalAnswerHandler({ index: new NetworkIndex(), ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [] });
+ * const handler = internalAnswerHandler({ index: new NetworkIndex(), ttl: 10, searchSuffix: "ci.svc.cluster.local" });
  * // a source that is no kubedock pod goes on to next
  * assert.equal(handler({ source: "127.0.0.9" } as DnsRequest, () => null), null);
  * ```

@@ -29,8 +29,8 @@ export interface Query {
 /** What to do with an incoming message. */
 export type Parsed =
   | { kind: "query"; query: Query }
-  | { kind: "drop"; reason: string }
-  | { kind: "reject"; response: Uint8Array; reason: string };
+  | { kind: "drop" }
+  | { kind: "reject"; response: Uint8Array };
 
 /**
  * Parses an incoming message as a query, applying docs/dns.md's bad-packet rules:
@@ -47,18 +47,18 @@ export type Parsed =
  * ```
  */
 export function parseQuery(message: Uint8Array): Parsed {
-  if (message.length < 12) return { kind: "drop", reason: "short header" };
+  if (message.length < 12) return { kind: "drop" };
   const flags = (message[2] << 8) | message[3];
-  if (flags & FLAG.QR) return { kind: "drop", reason: "QR=1" };
-  if (flags & FLAG.OPCODE_MASK) return reject(message, RCODE.NOTIMP, "opcode not QUERY");
-  if (readU16(message, 4) !== 1) return reject(message, RCODE.FORMERR, "QDCOUNT not 1");
+  if (flags & FLAG.QR) return { kind: "drop" };
+  if (flags & FLAG.OPCODE_MASK) return reject(message, RCODE.NOTIMP);
+  if (readU16(message, 4) !== 1) return reject(message, RCODE.FORMERR);
   const question = readQuestionName(message, 12);
   if (!question || question.end + 4 > message.length) {
-    return reject(message, RCODE.FORMERR, "bad question");
+    return reject(message, RCODE.FORMERR);
   }
   const questionEnd = question.end + 4;
   const edns = findEdns(message, questionEnd);
-  if (edns < 0) return reject(message, RCODE.FORMERR, "bad record section");
+  if (edns < 0) return reject(message, RCODE.FORMERR);
   return {
     kind: "query",
     query: {
@@ -75,8 +75,8 @@ export function parseQuery(message: Uint8Array): Parsed {
   };
 }
 
-function reject(message: Uint8Array, rcode: number, reason: string): Parsed {
-  return { kind: "reject", response: headerOnlyReply(message, rcode), reason };
+function reject(message: Uint8Array, rcode: number): Parsed {
+  return { kind: "reject", response: headerOnlyReply(message, rcode) };
 }
 
 /** The characters of the name being read (255 octets, each escaped at most to two). */

@@ -61,10 +61,6 @@ export class KubeApi {
     return this.#connection.namespace;
   }
 
-  get server(): string {
-    return this.#connection.server;
-  }
-
   /** Sends a request; the caller reads (and must consume or cancel) the body. */
   async request(method: string, path: string, options: KubeRequest = {}): Promise<Response> {
     const url = new URL(this.#connection.server + path);

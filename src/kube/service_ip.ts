@@ -8,6 +8,17 @@ import type { Logger } from "@logtape/logtape";
 import type { KubeApi } from "./api_client.ts";
 import { sleep } from "./backoff.ts";
 
+/** What the ClusterIP lookup needs. */
+export interface ClusterIpOptions {
+  api: KubeApi;
+  /** The Service's name, in the API's namespace. */
+  name: string;
+  /** Ends the retries (the lookup then resolves `undefined`). */
+  signal: AbortSignal;
+  log: Logger;
+  retryMs?: number;
+}
+
 /**
  * Resolves to the ClusterIP of Service `name` in the API's namespace, retrying every `retryMs`
  * (logging each failure) until it is found or `signal` aborts (then resolves `undefined`).
@@ -23,18 +34,13 @@ import { sleep } from "./backoff.ts";
  * const fake = FakeApiServer.start({ namespace: "ci" });
  * fake.store.create("services", "ci", { metadata: { name: "kubedock-dns" }, spec: { clusterIP: "10.43.0.53" } });
  * const api = new KubeApi(await loadConnection({ kubeconfig: await fake.writeKubeconfig() }));
- * const ip = await waitForClusterIp(api, "kubedock-dns", AbortSignal.timeout(10_000), getLogger(["x"]));
+ * const ip = await waitForClusterIp({ api, name: "kubedock-dns", signal: AbortSignal.timeout(10_000), log: getLogger(["x"]) });
  * assert.equal(ip, "10.43.0.53");
  * await fake.stop();
  * ```
  */
-export async function waitForClusterIp(
-  api: KubeApi,
-  name: string,
-  signal: AbortSignal,
-  log: Logger,
-  retryMs = 2_000,
-): Promise<string | undefined> {
+export async function waitForClusterIp(options: ClusterIpOptions): Promise<string | undefined> {
+  const { api, name, signal, log, retryMs = 2_000 } = options;
   while (!signal.aborted) {
     try {
       const service = await api.json<{ spec?: { clusterIP?: string } }>(

@@ -7,4 +7,4 @@
 
 export { dnsPatch, reviewPod } from "./review.ts";
 export { type RunningWebhook, startWebhook } from "./run_webhook.ts";
-export { readTlsFiles } from "./server.ts";
+export { readTlsFiles } from "./tls_files.ts";

@@ -13,14 +13,13 @@ import { waitForClusterIp } from "../kube/service_ip.ts";
 import { logger } from "../observability/log.ts";
 import { bootstrapTls } from "./bootstrap.ts";
 import type { ReviewResult, ReviewSettings } from "./review.ts";
-import { pollTlsFiles, type TlsMaterial, webhookHandler, WebhookServer } from "./server.ts";
+import { type TlsMaterial, webhookHandler, WebhookServer } from "./server.ts";
+import { pollTlsFiles } from "./tls_files.ts";
 
 /** A running webhook. */
 export interface RunningWebhook {
   /** TLS loaded, server listening, DNS Service IP known. */
   ready(): boolean;
-  /** The bound address, once listening. */
-  address(): { hostname: string; port: number } | undefined;
   stop(): Promise<void>;
 }
 
@@ -109,7 +108,7 @@ export function startWebhook(
   };
 
   const starting = (async () => {
-    const clusterIp = waitForClusterIp(api, config.dnsService, stop.signal, log);
+    const clusterIp = waitForClusterIp({ api, name: config.dnsService, signal: stop.signal, log });
     const tls = await retry("loading the webhook certificate", stop.signal, loadTls);
     if (!tls || stop.signal.aborted) return;
     // listening before the Service IP is known: reviews get HTTP 503 until then
@@ -125,17 +124,18 @@ export function startWebhook(
       }
     });
     if (files && config.tlsCert && config.tlsKey) {
-      stopPolling = pollTlsFiles(
-        config.tlsCert,
-        config.tlsKey,
-        config.tlsReloadIntervalMs,
-        async (next) => {
+      stopPolling = pollTlsFiles({
+        certPath: config.tlsCert,
+        keyPath: config.tlsKey,
+        intervalMs: config.tlsReloadIntervalMs,
+        onChange: async (next) => {
           await server!.reload(next);
           log.info("webhook certificate reloaded from {file}", { file: config.tlsCert });
         },
-        (error) => log.warn("webhook certificate not reloaded: {error}", { error: error.message }),
-        tls,
-      );
+        onError: (error) =>
+          log.warn("webhook certificate not reloaded: {error}", { error: error.message }),
+        initial: tls,
+      });
     }
   })().catch((error) =>
     log.error("webhook failed to start: {error}", { error: (error as Error).message })
@@ -143,7 +143,6 @@ export function startWebhook(
 
   return {
     ready: () => server !== undefined && dnsServiceIp !== undefined,
-    address: () => server?.address,
     async stop() {
       stop.abort();
       stopPolling();
