@@ -43,8 +43,7 @@ async function scrape(port = main.health.port): Promise<Record<string, number>> 
   return values;
 }
 const rssMb = async () => (await scrape()).process_resident_memory_bytes / 2 ** 20;
-const ipOf = (name: string) =>
-  (fake.store.get("pods", "bench", name).status as { podIP?: string } | undefined)?.podIP;
+const ipOf = (name: string) => fake.podIp(name, "bench");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {

@@ -115,7 +115,7 @@ export async function startBench(extraArgs: string[] = []): Promise<BenchSetup> 
     return process;
   };
   const main = await start(extraArgs);
-  const podIp = (fake.store.get("pods", "bench", "app1").status as { podIP: string }).podIP;
+  const podIp = fake.podIp("app1", "bench")!;
   return {
     dnsmasq,
     fake,

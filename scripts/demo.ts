@@ -149,10 +149,10 @@ for (const [name, aliases, networks] of pods) {
   }
 }
 for (const [name] of pods) {
-  while (!(fake.store.get("pods", NAMESPACE, name).status as { podIP?: string })?.podIP) {
+  while (!fake.podIp(name, NAMESPACE)) {
     await new Promise((r) => setTimeout(r, 10));
   }
-  ips[name] = (fake.store.get("pods", NAMESPACE, name).status as { podIP: string }).podIP;
+  ips[name] = fake.podIp(name, NAMESPACE)!;
 }
 
 const dig = (from: string, name: string, type = "") =>

@@ -18,9 +18,7 @@ const LONG_NAME = Array(6).fill("a".repeat(50)).join("."); // 305 characters
 Deno.test("invalid aliases are left out, reported once, and PTR names the valid ones", async () => {
   const dnsmasq = await startDnsmasq({});
   const fake = FakeApiServer.start({ namespace: "ci" });
-  const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-alias-" });
-  const kubeconfig = `${dir}/kubeconfig`;
-  await Deno.writeTextFile(kubeconfig, fake.kubeconfig());
+  const kubeconfig = await fake.writeKubeconfig();
   const main = await startMain([
     "--no-webhook",
     "--kubeconfig",
@@ -36,8 +34,7 @@ Deno.test("invalid aliases are left out, reported once, and PTR names the valid 
       kubedockPod("odd", ["db", LONG_LABEL, "ok.alias", LONG_NAME, "a..b"], ["n1"]),
     );
     await fake.createPod(kubedockPod("peer", ["peer"], ["n1"]));
-    const ipOf = (name: string) =>
-      (fake.store.get("pods", "ci", name).status as { podIP?: string } | undefined)?.podIP;
+    const ipOf = (name: string) => fake.podIp(name, "ci");
     await eventually(() => !!ipOf("odd") && !!ipOf("peer"), "pod IPs");
     const reverse = `${ipOf("odd")!.split(".").reverse().join(".")}.in-addr.arpa`;
     const from = { server: main.dns, source: ipOf("peer")! };
@@ -70,6 +67,6 @@ Deno.test("invalid aliases are left out, reported once, and PTR names the valid 
     await main.stop();
     await fake.stop();
     await dnsmasq.stop();
-    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(kubeconfig);
   }
 });

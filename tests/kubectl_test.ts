@@ -11,7 +11,7 @@ Deno.test("kubectl against the fake API server", async (t) => {
   try {
     await fake.createPod(kubedockPod("db1", ["db"], ["n1"]));
     await eventually(
-      () => !!(fake.store.get("pods", "ci", "db1").status as { podIP?: string })?.podIP,
+      () => !!fake.podIp("db1", "ci"),
       "kubelet",
     );
 
@@ -34,7 +34,7 @@ Deno.test("kubectl against the fake API server", async (t) => {
       const stored = fake.store.get("pods", "ci", "db2");
       assert.equal(stored.metadata?.annotations?.["kubedock.network/0"], "n2");
       await eventually(
-        () => !!(fake.store.get("pods", "ci", "db2").status as { podIP?: string })?.podIP,
+        () => !!fake.podIp("db2", "ci"),
         "an IP",
       );
       const ip = await kubectl.run(["get", "pod", "db2", "-o", "jsonpath={.status.podIP}"]);

@@ -18,9 +18,8 @@ import { eventually, kubedockPod } from "./helpers/pods.ts";
 const UPSTREAM_TIMEOUT_MS = 500;
 
 Deno.test("an upstream that is this server is refused at start with one line", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-loop-" });
-  const kubeconfig = `${dir}/kubeconfig`;
-  await Deno.writeTextFile(kubeconfig, FakeApiServer.start().kubeconfig());
+  const fake = FakeApiServer.start(); // never asked: the start is refused before the API is
+  const kubeconfig = await fake.writeKubeconfig();
   try {
     const port = freePort();
     for (const listen of [`127.0.0.1:${port}`, `0.0.0.0:${port}`]) {
@@ -47,7 +46,8 @@ Deno.test("an upstream that is this server is refused at start with one line", a
       assert.match(text, /--upstream 127\.0\.0\.1:\d+ is this server's own --dns-listen/);
     }
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    await fake.stop();
+    await Deno.remove(kubeconfig);
   }
 });
 
@@ -82,8 +82,7 @@ async function metric(port: number, name: string): Promise<number> {
 Deno.test("a loop through a second server dies quickly, is reported, and internal names answer", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-loop-" });
   const fake = FakeApiServer.start({ namespace: "ci" });
-  const kubeconfig = `${dir}/kubeconfig`;
-  await Deno.writeTextFile(kubeconfig, fake.kubeconfig());
+  const kubeconfig = await fake.writeKubeconfig();
   const dnsPort = freePort();
   const dnsmasqLog = `${dir}/dnsmasq.log`;
   const dnsmasq = await startLoopingDnsmasq(dnsPort, dnsmasqLog);
@@ -106,8 +105,7 @@ Deno.test("a loop through a second server dies quickly, is reported, and interna
     await main.waitReady();
     await fake.createPod(kubedockPod("db1", ["db"], ["n1"]));
     await fake.createPod(kubedockPod("app1", ["app"], ["n1"]));
-    const ipOf = (name: string) =>
-      (fake.store.get("pods", "ci", name).status as { podIP?: string } | undefined)?.podIP;
+    const ipOf = (name: string) => fake.podIp(name, "ci");
     await eventually(() => !!ipOf("db1") && !!ipOf("app1"), "pod IPs");
     const from = { server: main.dns, source: ipOf("app1")! };
 
@@ -149,6 +147,7 @@ Deno.test("a loop through a second server dies quickly, is reported, and interna
     await dnsmasq.stop();
     await fake.stop();
     await Deno.remove(dir, { recursive: true });
+    await Deno.remove(kubeconfig);
   }
 });
 

@@ -14,11 +14,8 @@ const WAIT = "1500ms";
 Deno.test("main.ts end to end with the fake API server", async (t) => {
   const dnsmasq = await startDnsmasq({ "ext.example.test": ["192.0.2.7"] });
   const fake = FakeApiServer.start({ namespace: "ci", autoReady: false });
-  const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-e2e-" });
-  const kubeconfig = `${dir}/kubeconfig`;
-  await Deno.writeTextFile(kubeconfig, fake.kubeconfig());
-  const ipOf = (name: string) =>
-    (fake.store.get("pods", "ci", name).status as { podIP?: string } | undefined)?.podIP;
+  const kubeconfig = await fake.writeKubeconfig();
+  const ipOf = (name: string) => fake.podIp(name, "ci");
   const startPod = async (name: string, aliases: string[], networks: string[], ready = true) => {
     await fake.createPod(kubedockPod(name, aliases, networks));
     await eventually(() => ipOf(name) !== undefined, `${name} has an IP`);
@@ -133,6 +130,6 @@ Deno.test("main.ts end to end with the fake API server", async (t) => {
     assert.equal(code, 0, "SIGTERM exits 0");
     await fake.stop();
     await dnsmasq.stop();
-    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(kubeconfig);
   }
 });

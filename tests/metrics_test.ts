@@ -59,8 +59,7 @@ Deno.test("metrics and the debug endpoint", async () => {
       () => fake.createPod(kubedockPod("bad", ["-x"], ["n1"])),
       /denied the request/,
     );
-    const ipOf = (name: string) =>
-      (fake.store.get("pods", "ci", name).status as { podIP?: string } | undefined)?.podIP;
+    const ipOf = (name: string) => fake.podIp(name, "ci");
     await eventually(() => !!ipOf("db1") && !!ipOf("app1"), "IPs");
     const labelled = fake.store.get("pods", "ci", "app1");
     await fake.updatePod({

@@ -68,8 +68,7 @@ Deno.test("the program works with exactly the production permission set", async 
     const db = await fake.createPod(kubedockPod("db1", ["db"], ["n1"]));
     assert.equal((db.spec as { dnsPolicy?: string }).dnsPolicy, "None", "the webhook answered");
     await fake.createPod(kubedockPod("app1", ["app"], ["n1"]));
-    const ipOf = (name: string) =>
-      (fake.store.get("pods", "ci", name).status as { podIP?: string } | undefined)?.podIP;
+    const ipOf = (name: string) => fake.podIp(name, "ci");
     await eventually(() => !!ipOf("db1") && !!ipOf("app1"), "pod IPs");
     const internal = await dig("db", { server: main.dns, source: ipOf("app1")! });
     assert.deepEqual(answerData(internal, "A"), [ipOf("db1")!], internal.output + main.logs());

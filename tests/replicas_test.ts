@@ -51,8 +51,7 @@ Deno.test("two replicas agree", async () => {
       const created = await fake.createPod(kubedockPod(name, aliases, networks));
       assert.equal((created.spec as { dnsPolicy?: string }).dnsPolicy, "None");
     }
-    const ip = (name: string) =>
-      (fake.store.get("pods", "ci", name).status as { podIP?: string } | undefined)?.podIP;
+    const ip = (name: string) => fake.podIp(name, "ci");
     await eventually(() => pods.every(([name]) => !!ip(name)), "IPs");
     fake.setReady("db3", false);
     fake.deletePod("service2");

@@ -47,8 +47,7 @@ Deno.test("graceful shutdown on SIGTERM", async () => {
   try {
     await main.waitReady();
     await fake.createPod(kubedockPod("app1", ["app"], ["n1"]));
-    const ip = () =>
-      (fake.store.get("pods", "ci", "app1").status as { podIP?: string } | undefined)?.podIP;
+    const ip = () => fake.podIp("app1", "ci");
     await eventually(() => !!ip(), "pod IP");
     const from = { server: main.dns, source: ip()!, timeSeconds: 15 };
     assert.deepEqual(answerData(await dig("app", from), "A"), [ip()!], "indexed");

@@ -118,6 +118,12 @@ export class FakeApiServer {
     return kubeconfigFor(this.url, this.namespace);
   }
 
+  /** A pod's IP, once the fake kubelet has given it one. */
+  podIp(name: string, namespace = this.namespace): string | undefined {
+    return (this.store.get("pods", namespace, name).status as { podIP?: string } | undefined)
+      ?.podIP;
+  }
+
   /** Writes {@linkcode kubeconfig} to a new temporary file and returns its path. */
   async writeKubeconfig(): Promise<string> {
     const path = await Deno.makeTempFile({ prefix: "kubedock-dns-kubeconfig-", suffix: ".yaml" });
