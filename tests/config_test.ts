@@ -3,7 +3,7 @@ import { ConfigError, parseConfig } from "../src/config/config.ts";
 import { parseDuration } from "../src/config/duration.ts";
 import { parseHostPort } from "../src/config/host_port.ts";
 import { firstNameserver } from "../src/config/resolv_conf.ts";
-import { canonicalIp } from "../src/index/ip.ts";
+import { canonicalIp } from "../src/shared/ip.ts";
 import { aliasCandidates, isInternal } from "../src/dns/names.ts";
 
 Deno.test("config", async (t) => {

@@ -9,6 +9,7 @@
  */
 
 import jsonPatch from "fast-json-patch";
+import { decodeBase64 } from "../shared/base64.ts";
 import { ApiError, type KubeObject, type ObjectStore } from "./object_store.ts";
 import type { ServiceProxy } from "./service_proxy.ts";
 
@@ -98,9 +99,7 @@ async function callWebhook(
 ): Promise<Record<string, unknown>> {
   const caBundle = webhook.clientConfig.caBundle;
   const client = Deno.createHttpClient({
-    caCerts: caBundle
-      ? [new TextDecoder().decode(Uint8Array.from(atob(caBundle), (c) => c.charCodeAt(0)))]
-      : undefined,
+    caCerts: caBundle ? [decodeBase64(caBundle)] : undefined,
     proxy: { url: proxy.url },
   });
   try {
@@ -204,7 +203,7 @@ export function mutatingAdmission(store: ObjectStore, proxy: ServiceProxy): Admi
           );
         }
         if (typeof response.patch === "string") {
-          const patch = JSON.parse(atob(response.patch));
+          const patch = JSON.parse(decodeBase64(response.patch));
           current = jsonPatch.applyPatch(structuredClone(current), patch, true, false).newDocument;
         }
       }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { decodeBase64 } from "../shared/base64.ts";
 import { parse as parseYaml } from "yaml";
 
 /** What the current context of a kubeconfig says, file references still unresolved. */
@@ -32,7 +33,7 @@ function find<T>(list: unknown, name: string, field: string): T | undefined {
 }
 
 function pathOrData(data: unknown, file: unknown, baseDir: string) {
-  if (typeof data === "string" && data) return { data: atob(data) };
+  if (typeof data === "string" && data) return { data: decodeBase64(data) };
   if (typeof file === "string" && file) {
     return { file: file.startsWith("/") ? file : `${baseDir}/${file}` };
   }

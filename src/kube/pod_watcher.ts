@@ -13,7 +13,7 @@ import type { Logger } from "@logtape/logtape";
 import type { NetworkIndex } from "../index/network_index.ts";
 import { type PodRecord, sameRecord } from "../index/pod_record.ts";
 import { type KubeApi, KubeApiError } from "./api_client.ts";
-import { backoffDelay, sleep } from "./backoff.ts";
+import { backoffDelay, sleep } from "../shared/backoff.ts";
 
 /** Options of the watch loop. */
 export interface PodWatcherOptions {

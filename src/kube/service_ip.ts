@@ -6,7 +6,7 @@
 
 import type { Logger } from "@logtape/logtape";
 import type { KubeApi } from "./api_client.ts";
-import { sleep } from "./backoff.ts";
+import { retry } from "../shared/backoff.ts";
 
 /** What the ClusterIP lookup needs. */
 export interface ClusterIpOptions {
@@ -40,25 +40,22 @@ export interface ClusterIpOptions {
  * ```
  */
 export async function waitForClusterIp(options: ClusterIpOptions): Promise<string | undefined> {
-  const { api, name, signal, log, retryMs = 2_000 } = options;
-  while (!signal.aborted) {
-    try {
+  const { api, name, signal, log } = options;
+  return await retry({
+    what: `reading the ClusterIP of Service ${name}`,
+    signal,
+    log,
+    initialMs: options.retryMs ?? 2_000,
+    maxMs: options.retryMs ?? 2_000,
+    attempt: async () => {
       const service = await api.json<{ spec?: { clusterIP?: string } }>(
         "GET",
         `/api/v1/namespaces/${api.namespace}/services/${name}`,
         { signal },
       );
       const ip = service.spec?.clusterIP;
-      if (ip && ip !== "None") return ip;
-      log.warn("Service {service} has no ClusterIP; retrying", { service: name });
-    } catch (error) {
-      if (signal.aborted) break;
-      log.warn("Service {service} not readable yet ({error}); retrying", {
-        service: name,
-        error: (error as Error).message,
-      });
-    }
-    await sleep(retryMs, signal);
-  }
-  return undefined;
+      if (!ip || ip === "None") throw new Error(`Service ${name} has no ClusterIP`);
+      return ip;
+    },
+  });
 }

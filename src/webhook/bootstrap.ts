@@ -12,6 +12,7 @@
 
 import type { Logger } from "@logtape/logtape";
 import { type KubeApi, KubeApiError } from "../kube/api_client.ts";
+import { decodeBase64, encodeBase64 } from "../shared/base64.ts";
 import { generateWebhookCertificates, serviceDnsNames } from "./certificates.ts";
 import type { TlsMaterial } from "./server.ts";
 
@@ -34,10 +35,6 @@ interface SecretData {
   data?: Record<string, string>;
 }
 
-const b64decode = (text: string) =>
-  new TextDecoder().decode(Uint8Array.from(atob(text), (c) => c.charCodeAt(0)));
-const b64encode = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
-
 async function readSecret(api: KubeApi, name: string): Promise<BootstrappedTls | undefined> {
   try {
     const secret = await api.json<SecretData>(
@@ -49,9 +46,9 @@ async function readSecret(api: KubeApi, name: string): Promise<BootstrappedTls |
       throw new Error(`Secret ${name} lacks tls.crt, tls.key or ca.crt`);
     }
     return {
-      cert: b64decode(data["tls.crt"]),
-      key: b64decode(data["tls.key"]),
-      caCert: b64decode(data["ca.crt"]),
+      cert: decodeBase64(data["tls.crt"]),
+      key: decodeBase64(data["tls.key"]),
+      caCert: decodeBase64(data["ca.crt"]),
     };
   } catch (error) {
     if (error instanceof KubeApiError && error.status === 404) return undefined;
@@ -96,9 +93,9 @@ export async function bootstrapTls(options: BootstrapOptions): Promise<Bootstrap
           metadata: { name: secretName, labels: { "app.kubernetes.io/name": "kubedock-dns" } },
           type: "kubernetes.io/tls",
           data: {
-            "tls.crt": b64encode(certs.serving.cert),
-            "tls.key": b64encode(certs.serving.key),
-            "ca.crt": b64encode(certs.ca.cert),
+            "tls.crt": encodeBase64(certs.serving.cert),
+            "tls.key": encodeBase64(certs.serving.key),
+            "ca.crt": encodeBase64(certs.ca.cert),
           },
         },
       });
@@ -112,7 +109,7 @@ export async function bootstrapTls(options: BootstrapOptions): Promise<Bootstrap
     tls = await readSecret(api, secretName);
     if (!tls) throw new Error(`Secret ${secretName} vanished right after it was created`);
   }
-  await patchCaBundle(api, options.webhookConfigName, b64encode(tls.caCert), log);
+  await patchCaBundle(api, options.webhookConfigName, encodeBase64(tls.caCert), log);
   return tls;
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { encodeBase64 } from "../shared/base64.ts";
 import { annotationValues } from "../kube/pod_to_record.ts";
 import { aliasProblem, networkProblem } from "./validation.ts";
 
@@ -187,7 +188,7 @@ export function reviewPod(review: unknown, settings: ReviewSettings): ReviewResu
     status: 200,
     body: response(uid, {
       allowed: true,
-      ...(patch ? { patchType: "JSONPatch", patch: btoa(JSON.stringify(patch)) } : {}),
+      ...(patch ? { patchType: "JSONPatch", patch: encodeBase64(JSON.stringify(patch)) } : {}),
     }),
     summary: { pod, operation, allowed: true, reason },
   });

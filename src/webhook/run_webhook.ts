@@ -8,7 +8,7 @@
 
 import type { Config } from "../config/config.ts";
 import type { KubeApi } from "../kube/api_client.ts";
-import { backoffDelay, sleep } from "../kube/backoff.ts";
+import { retry } from "../shared/backoff.ts";
 import { waitForClusterIp } from "../kube/service_ip.ts";
 import { logger } from "../observability/log.ts";
 import { bootstrapTls } from "./bootstrap.ts";
@@ -21,28 +21,6 @@ export interface RunningWebhook {
   /** TLS loaded, server listening, DNS Service IP known. */
   ready(): boolean;
   stop(): Promise<void>;
-}
-
-async function retry<T>(
-  what: string,
-  signal: AbortSignal,
-  attempt: () => Promise<T>,
-): Promise<T | undefined> {
-  const log = logger("webhook");
-  for (let failures = 0; !signal.aborted; failures++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      const delayMs = backoffDelay(failures + 1, 500, 30_000);
-      log.warn("{what} failed ({error}); retrying in {delayMs} ms", {
-        what,
-        error: (error as Error).message,
-        delayMs,
-      });
-      await sleep(delayMs, signal);
-    }
-  }
-  return undefined;
 }
 
 /**
@@ -109,7 +87,14 @@ export function startWebhook(
 
   const starting = (async () => {
     const clusterIp = waitForClusterIp({ api, name: config.dnsService, signal: stop.signal, log });
-    const tls = await retry("loading the webhook certificate", stop.signal, loadTls);
+    const tls = await retry({
+      what: "loading the webhook certificate",
+      signal: stop.signal,
+      attempt: loadTls,
+      log: logger("webhook"),
+      initialMs: 500,
+      maxMs: 30_000,
+    });
     if (!tls || stop.signal.aborted) return;
     // listening before the Service IP is known: reviews get HTTP 503 until then
     server = WebhookServer.start(config.webhookListen, handler, tls);
