@@ -3,8 +3,6 @@ import { ConfigError, parseConfig } from "../src/config/config.ts";
 import { parseDuration } from "../src/config/duration.ts";
 import { parseHostPort } from "../src/config/host_port.ts";
 import { firstNameserver } from "../src/config/resolv_conf.ts";
-import { canonicalIp } from "../src/shared/ip.ts";
-import { aliasCandidates, isInternal } from "../src/dns/names.ts";
 
 Deno.test("config", async (t) => {
   await t.step("defaults match docs/flags.md", () => {
@@ -118,31 +116,5 @@ Deno.test("config", async (t) => {
       "10.43.0.10",
     );
     assert.equal(firstNameserver("search a\n"), undefined);
-  });
-
-  await t.step("IP canonical forms", () => {
-    assert.equal(canonicalIp("FD00:0:0:0:0:0:0:0012"), "fd00::12");
-    assert.equal(canonicalIp("::ffff:127.0.0.2"), "127.0.0.2");
-    assert.equal(canonicalIp("1:0:0:1:0:0:0:1"), "1:0:0:1::1");
-    assert.equal(canonicalIp("::"), "::");
-    assert.equal(canonicalIp("1::2::3"), undefined);
-    assert.equal(canonicalIp("256.0.0.1"), undefined);
-  });
-
-  await t.step("name candidates and internal names", () => {
-    assert.deepEqual(aliasCandidates("db.ci.svc.cluster.local", "ci.svc.cluster.local"), [
-      "db.ci.svc.cluster.local",
-      "db",
-    ]);
-    assert.deepEqual(aliasCandidates("ci.svc.cluster.local", "ci.svc.cluster.local"), [
-      "ci.svc.cluster.local",
-    ]);
-    assert.deepEqual(aliasCandidates("xci.svc.cluster.local", "ci.svc.cluster.local"), [
-      "xci.svc.cluster.local",
-    ]);
-    assert.equal(isInternal("db", []), true);
-    assert.equal(isInternal("kafka.test", ["test"]), true);
-    assert.equal(isInternal("kafka.latest", ["test"]), false);
-    assert.equal(isInternal("example.com", []), false);
   });
 });
