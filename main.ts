@@ -56,13 +56,16 @@ function orDie<T>(flag: string, address: HostPort, start: () => T): T {
   }
 }
 
-async function defaultUpstream(): Promise<HostPort> {
+/** The first nameserver of resolv.conf, refused when it is this server (parseConfig checks --upstream). */
+async function defaultUpstream(listen: HostPort): Promise<HostPort> {
   const text = await Deno.readTextFile("/etc/resolv.conf").catch((e) =>
     die(`--upstream not given and /etc/resolv.conf unreadable: ${e.message}`)
   );
   const nameserver = firstNameserver(text);
-  return (nameserver && parseHostPort(nameserver, 53)) ||
+  const address = (nameserver && parseHostPort(nameserver, 53)) ||
     die("--upstream not given and /etc/resolv.conf names no nameserver");
+  if (reaches(address, listen)) die(ownUpstreamMessage(address, listen));
+  return address;
 }
 
 /** How often at most a forwarding loop is logged (it is counted every time). */
@@ -89,10 +92,7 @@ function loopReporter(upstream: string): (request: DnsRequest) => void {
 async function main(config: Config): Promise<void> {
   configureLogging(config.logLevel, config.logFormat);
   const log = logger("main");
-  const upstreamAddress = config.upstream ?? await defaultUpstream();
-  if (reaches(upstreamAddress, config.dnsListen)) {
-    die(ownUpstreamMessage(upstreamAddress, config.dnsListen)); // resolv.conf names this server
-  }
+  const upstreamAddress = config.upstream ?? await defaultUpstream(config.dnsListen);
   const connection = await loadConnection(config).catch((e) => die(e.message));
   // certificate files are read once, before anything listens, so a bad path stops the start with one line
   const files = config.webhook && config.tlsCert && config.tlsKey

@@ -31,7 +31,7 @@ const resolve = buildResolver({
   searchSuffix: "ci.svc.cluster.local",
   internalDomains: [],
   state: DnsServerState.fromConfig(DEFAULT_CONFIG),
-}, new LoopProbe(() => {}));
+}, new LoopProbe({ shared: 0, loops: 0 }));
 const context: DispatchContext = { resolve, stats: { dropped: 0, rejected: 0 }, transport: "udp" };
 const internalQuery = encodeQuery("db", "A");
 const searchQuery = encodeQuery("db.ci.svc.cluster.local", "A", 1, 1232);

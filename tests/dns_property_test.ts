@@ -90,7 +90,7 @@ function world(pods: PodRecord[]) {
     searchSuffix: SUFFIX,
     internalDomains: ["test"],
     state,
-  }, new LoopProbe(() => {}));
+  }, new LoopProbe({ shared: 0, loops: 0 }));
   const contexts: Record<Transport, DispatchContext> = {
     udp: { resolve, stats: state.dispatch, transport: "udp" },
     tcp: { resolve, stats: state.dispatch, transport: "tcp" },

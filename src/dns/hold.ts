@@ -274,9 +274,9 @@ export function holdHandler(settings: HoldSettings, registry: HoldRegistry): Dns
   index.onFirstSync(() => registry.wakeAll());
   return (request, next) => {
     if (registry.closed) return next(request); // shutting down: forward instead of holding
-    if (!lookup.holdable(request)) return next(request);
+    // the name first: most forwarded names are not the held form, and that needs no index read
     const alias = heldAlias(request.query.name, settings);
-    if (alias === undefined) return next(request);
+    if (alias === undefined || !lookup.holdable(request)) return next(request);
     return registry.hold(request, alias, lookup, next);
   };
 }

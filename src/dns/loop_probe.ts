@@ -7,6 +7,7 @@
  */
 
 import type { DnsHandler, DnsRequest } from "./handler.ts";
+import type { InFlightStats } from "./in_flight.ts";
 import { serverFailure } from "./reply.ts";
 import type { Upstream } from "./upstream.ts";
 import { encodeName } from "./rdata.ts";
@@ -28,22 +29,26 @@ function randomLabel(): string {
  * import { LoopProbe } from "./loop_probe.ts";
  * import { parseQuery } from "./query.ts";
  * const seen: string[] = [];
- * const probe = new LoopProbe((request) => seen.push(request.source));
+ * const stats = { shared: 0, loops: 0 };
+ * const probe = new LoopProbe(stats, (request) => seen.push(request.source));
  * assert.match(probe.name, /^[0-9a-f]{16}\.[0-9a-f]{16}\.kubedock-dns-loop-probe\.invalid$/);
  * const parsed = parseQuery(probe.message());
  * assert.ok(parsed.kind === "query");
  * const reply = probe.handler({ query: parsed.query, source: "127.0.0.1", transport: "udp", receivedAt: 0 }, () => null);
  * assert.equal(seen.length, 1); // the probe came back: a loop
+ * assert.equal(stats.loops, 1);
  * assert.notEqual(reply, null);
  * ```
  */
 export class LoopProbe {
   /** `<random>.<random>.kubedock-dns-loop-probe.invalid` */
   readonly name = `${randomLabel()}.${randomLabel()}.kubedock-dns-loop-probe.invalid`;
+  readonly #stats: InFlightStats;
   readonly #onLoop: (request: DnsRequest) => void;
 
-  /** `onLoop` is told of every time the probe reaches the server. */
-  constructor(onLoop: (request: DnsRequest) => void) {
+  /** Each time the probe reaches the server it counts in `stats.loops` and `onLoop` is told. */
+  constructor(stats: InFlightStats, onLoop: (request: DnsRequest) => void = () => {}) {
+    this.#stats = stats;
     this.#onLoop = onLoop;
   }
 
@@ -70,6 +75,7 @@ export class LoopProbe {
   readonly handler: DnsHandler = (request, next) => {
     if (request.query.name !== this.name) return next(request);
     request.path = "forwarded";
+    this.#stats.loops++;
     this.#onLoop(request);
     return serverFailure(request);
   };

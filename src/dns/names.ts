@@ -13,23 +13,6 @@ export interface NameRules {
 }
 
 /**
- * The alias candidates of a lowercase query name: the name itself, and the name with the
- * namespace's search suffix removed.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { aliasCandidates } from "./names.ts";
- * assert.deepEqual(aliasCandidates("db.ci.svc.cluster.local", "ci.svc.cluster.local"), ["db.ci.svc.cluster.local", "db"]);
- * assert.deepEqual(aliasCandidates("db", "ci.svc.cluster.local"), ["db"]);
- * ```
- */
-export function aliasCandidates(name: string, searchSuffix: string): string[] {
-  const stripped = withoutSearchSuffix(name, searchSuffix);
-  return stripped === undefined ? [name] : [name, stripped];
-}
-
-/**
  * The name with `.<searchSuffix>` removed, or `undefined` when it does not end so.
  *
  * @example

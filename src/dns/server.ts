@@ -67,7 +67,7 @@ export interface DnsServer {
  * import { DnsServerState } from "./state.ts";
  * const state = new DnsServerState({ maxPending: 100, maxPendingPerSource: 10, waitTimeoutMs: 1000, tcp: { maxConnections: 10, maxConnectionsPerSource: 2, idleTimeoutMs: 1000 } });
  * const upstream = { exchange: () => Promise.resolve(null), close() {} };
- * const resolve = buildResolver({ listen: { hostname: "127.0.0.1", port: 0 }, index: new NetworkIndex(), upstream, ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [], state }, new LoopProbe(() => {}));
+ * const resolve = buildResolver({ listen: { hostname: "127.0.0.1", port: 0 }, index: new NetworkIndex(), upstream, ttl: 10, searchSuffix: "ci.svc.cluster.local", internalDomains: [], state }, new LoopProbe(state.forwarding));
  * assert.equal(typeof resolve, "function");
  * ```
  */
@@ -106,10 +106,7 @@ export function startDnsServer(options: DnsServerOptions): DnsServer {
   const { state } = options;
   const { holds } = state;
   const stats = state.dispatch;
-  const probe = new LoopProbe((request) => {
-    state.forwarding.loops++;
-    options.onLoop?.(request);
-  });
+  const probe = new LoopProbe(state.forwarding, options.onLoop);
   const resolve = buildResolver(options, probe);
   /** replies being worked out or sent: the drain waits for them */
   const pending = new PendingReplies();
