@@ -92,7 +92,7 @@ function readQuestionName(
     if (offset >= bytes.length) return undefined;
     const length = bytes[offset++];
     if (length === 0) {
-      // one flat string built once: faster than concatenating character by character
+      // one flat string, built once from the collected characters
       const name = String.fromCharCode.apply(null, nameChars.subarray(0, chars) as never);
       return { name, end: offset };
     }
