@@ -8,16 +8,22 @@
 import {
   type Config,
   ConfigError,
-  firstNameserver,
   formatHostPort,
   helpText,
   type HostPort,
+  nameservers,
   ownUpstreamMessage,
   parseConfig,
   parseHostPort,
   reaches,
 } from "./src/config/mod.ts";
-import { type DnsRequest, DnsServerState, DnsUpstream, startDnsServer } from "./src/dns/mod.ts";
+import {
+  type DnsRequest,
+  DnsServerState,
+  DnsUpstream,
+  type DnsUpstreamOptions,
+  startDnsServer,
+} from "./src/dns/mod.ts";
 import { NetworkIndex } from "./src/index/mod.ts";
 import {
   InvalidAliasLog,
@@ -56,16 +62,37 @@ function orDie<T>(flag: string, address: HostPort, start: () => T): T {
   }
 }
 
-/** The first nameserver of resolv.conf, refused when it is this server (parseConfig checks --upstream). */
-async function defaultUpstream(listen: HostPort): Promise<HostPort> {
+/** Every nameserver of resolv.conf; one that is this server is refused (parseConfig checks --upstream). */
+async function defaultUpstreams(listen: HostPort): Promise<HostPort[]> {
   const text = await Deno.readTextFile("/etc/resolv.conf").catch((e) =>
     die(`--upstream not given and /etc/resolv.conf unreadable: ${e.message}`)
   );
-  const nameserver = firstNameserver(text);
-  const address = (nameserver && parseHostPort(nameserver, 53)) ||
-    die("--upstream not given and /etc/resolv.conf names no nameserver");
-  if (reaches(address, listen)) die(ownUpstreamMessage(address, listen));
-  return address;
+  const addresses = nameservers(text).map((nameserver) =>
+    parseHostPort(nameserver, 53) ??
+      die(`--upstream not given and /etc/resolv.conf names ${JSON.stringify(nameserver)}`)
+  );
+  if (addresses.length === 0) die("--upstream not given and /etc/resolv.conf names no nameserver");
+  for (const address of addresses) {
+    if (reaches(address, listen)) die(ownUpstreamMessage(address, listen));
+  }
+  return addresses;
+}
+
+/** Logs an upstream going down (a warning) or coming back. */
+function upstreamReporter(): DnsUpstreamOptions["onChange"] {
+  const log = logger("dns");
+  return (server, failures) => {
+    if (server.up) {
+      log.info("upstream {upstream} answers again; it is used again", {
+        upstream: server.address,
+      });
+    } else {
+      log.warning(
+        "upstream {upstream} marked down after {failures} failed attempts in a row; probing it every 500 ms",
+        { upstream: server.address, failures },
+      );
+    }
+  };
 }
 
 /** How often at most a forwarding loop is logged (it is counted every time). */
@@ -92,7 +119,9 @@ function loopReporter(upstream: string): (request: DnsRequest) => void {
 async function main(config: Config): Promise<void> {
   configureLogging(config.logLevel, config.logFormat);
   const log = logger("main");
-  const upstreamAddress = config.upstream ?? await defaultUpstream(config.dnsListen);
+  const upstreamAddresses = config.upstreams.length > 0
+    ? config.upstreams
+    : await defaultUpstreams(config.dnsListen);
   const connection = await loadConnection(config).catch((e) => die(e.message));
   // certificate files are read once, before anything listens, so a bad path stops the start with one line
   const files = config.webhook && config.tlsCert && config.tlsKey
@@ -102,7 +131,9 @@ async function main(config: Config): Promise<void> {
     : undefined;
   const api = new KubeApi(connection);
   const index = new NetworkIndex();
-  const upstream = new DnsUpstream(upstreamAddress, config.upstreamTimeoutMs);
+  const upstream = new DnsUpstream(upstreamAddresses, config.upstreamTimeoutMs, {
+    onChange: upstreamReporter(),
+  });
   const invalidAliases = InvalidAliasLog.to(logger("kube"));
   const watcher = new PodWatcher({
     api,
@@ -123,7 +154,7 @@ async function main(config: Config): Promise<void> {
     ? new ProgramMetrics({
       index,
       dns: state,
-      upstream: upstream.stats,
+      upstream,
       invalidAliases,
       watcher: watcher.stats,
       version: VERSION,
@@ -138,8 +169,8 @@ async function main(config: Config): Promise<void> {
       searchSuffix: `${connection.namespace}.svc.${config.clusterDomain}`,
       internalDomains: config.internalDomains,
       state,
-      upstreamAddresses: [upstreamAddress],
-      onLoop: loopReporter(formatHostPort(upstreamAddress)),
+      upstreamAddresses,
+      onLoop: loopReporter(upstreamAddresses.map(formatHostPort).join(", ")),
       observe: queryObserver(config.logLevel === "debug", index, metrics),
     }));
   const webhook: RunningWebhook | undefined = config.webhook
@@ -161,10 +192,11 @@ async function main(config: Config): Promise<void> {
     () => startHealthServer(config.healthListen, ready, routes),
   );
   log.info(
-    "serving DNS on {dns} (upstream {upstream}), health on {health}, namespace {namespace} via {source}",
+    "serving DNS on {dns} (upstream {upstream}, cache {cacheSize} entries), health on {health}, namespace {namespace} via {source}",
     {
       dns: formatHostPort(dns.address),
-      upstream: formatHostPort(upstreamAddress),
+      upstream: upstreamAddresses.map(formatHostPort).join(", "),
+      cacheSize: config.cacheSize,
       health: formatHostPort({ ...config.healthListen, port: health.addr.port }),
       namespace: connection.namespace,
       source: connection.source,

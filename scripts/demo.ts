@@ -16,7 +16,7 @@
 import { FakeApiServer } from "../src/fake/api_server.ts";
 import { mutatingAdmission } from "../src/fake/admission.ts";
 import { ServiceProxy } from "../src/fake/service_proxy.ts";
-import { firstNameserver } from "../src/config/resolv_conf.ts";
+import { nameservers } from "../src/config/resolv_conf.ts";
 import { formatHostPort, parseHostPort } from "../src/config/host_port.ts";
 import { localPermissionFlags } from "./permission_flags.ts";
 import { freePort } from "../src/fake/free_port.ts";
@@ -53,7 +53,7 @@ await Deno.writeTextFile(kubeconfig, fake.kubeconfig());
 const upstreamArg = argument("upstream");
 const upstreamAddress = upstreamArg === undefined
   ? {
-    hostname: firstNameserver(await Deno.readTextFile("/etc/resolv.conf").catch(() => "")) ??
+    hostname: nameservers(await Deno.readTextFile("/etc/resolv.conf").catch(() => ""))[0] ??
       "127.0.0.1",
     port: 53,
   }

@@ -2,13 +2,17 @@ import assert from "node:assert/strict";
 import { ConfigError, parseConfig } from "../src/config/config.ts";
 import { parseDuration } from "../src/config/duration.ts";
 import { parseHostPort } from "../src/config/host_port.ts";
-import { firstNameserver } from "../src/config/resolv_conf.ts";
+import { nameservers } from "../src/config/resolv_conf.ts";
 
 Deno.test("config", async (t) => {
   await t.step("defaults match docs/flags.md", () => {
     const c = parseConfig(["--no-webhook"]);
     assert.deepEqual(c.dnsListen, { hostname: "0.0.0.0", port: 1053 });
-    assert.equal(c.upstream, undefined);
+    assert.deepEqual(c.upstreams, []);
+    assert.equal(c.cacheSize, 10_000);
+    assert.equal(c.cacheMaxTtlMs, 300_000);
+    assert.equal(c.cacheNegativeTtlMs, 5_000);
+    assert.equal(c.cacheStaleMs, 3_600_000);
     assert.equal(c.upstreamTimeoutMs, 2000);
     assert.equal(c.waitTimeoutMs, 20000);
     assert.equal(c.maxPending, 10000);
@@ -37,7 +41,7 @@ Deno.test("config", async (t) => {
       "ci",
     ]);
     assert.deepEqual(c.dnsListen, { hostname: "127.0.0.1", port: 5353 });
-    assert.deepEqual(c.upstream, { hostname: "10.43.0.10", port: 53 });
+    assert.deepEqual(c.upstreams, [{ hostname: "10.43.0.10", port: 53 }]);
     assert.equal(c.upstreamTimeoutMs, 500);
     assert.equal(c.waitTimeoutMs, 60000);
     assert.deepEqual(c.internalDomains, ["test", "svc.local"]);
@@ -111,10 +115,44 @@ Deno.test("config", async (t) => {
     assert.deepEqual(parseHostPort("[::1]:53"), { hostname: "::1", port: 53 });
     assert.deepEqual(parseHostPort("fd00::10", 53), { hostname: "fd00::10", port: 53 });
     assert.equal(parseHostPort("h:99999"), undefined);
-    assert.equal(
-      firstNameserver("# c\nsearch a\nnameserver 10.43.0.10\nnameserver 1.1.1.1\n"),
-      "10.43.0.10",
+    assert.deepEqual(
+      nameservers("# c\nsearch a\nnameserver 10.43.0.10\nnameserver 1.1.1.1\n"),
+      ["10.43.0.10", "1.1.1.1"],
     );
-    assert.equal(firstNameserver("search a\n"), undefined);
+    assert.deepEqual(nameservers("search a\n"), []);
+  });
+
+  await t.step("repeated --upstream keeps the order; cache flags take 0 where it means off", () => {
+    const c = parseConfig([
+      "--no-webhook",
+      "--upstream=10.43.0.10",
+      "--upstream",
+      "[fd00::10]:5353",
+      "--cache-size=0",
+      "--cache-max-ttl=1m",
+      "--cache-negative-ttl=0",
+      "--cache-stale",
+      "0",
+    ]);
+    assert.deepEqual(c.upstreams, [
+      { hostname: "10.43.0.10", port: 53 },
+      { hostname: "fd00::10", port: 5353 },
+    ]);
+    assert.deepEqual(
+      [c.cacheSize, c.cacheMaxTtlMs, c.cacheNegativeTtlMs, c.cacheStaleMs],
+      [0, 60_000, 0, 0],
+    );
+    assert.throws(
+      () => parseConfig(["--no-webhook", "--cache-size", "-1"]),
+      /--cache-size: want a whole number from 0 to 1000000/,
+    );
+    assert.throws(
+      () => parseConfig(["--no-webhook", "--cache-stale", "soon"]),
+      /--cache-stale: want a duration/,
+    );
+    assert.throws(
+      () => parseConfig(["--no-webhook", "--upstream", "10.0.0.1", "--upstream", "127.0.0.1:1053"]),
+      /--upstream 127.0.0.1:1053 is this server's own --dns-listen/,
+    );
   });
 });

@@ -50,7 +50,12 @@ function startServer(upstreamAddress: { hostname: string; port: number }, timeou
   const index = new NetworkIndex();
   index.replaceAll([]);
   const upstream = new DnsUpstream(upstreamAddress, timeoutMs);
-  const server = startTestDnsServer(index, upstream, { waitTimeoutMs: 1000, maxPending: 10 });
+  // the cache is off: each query here must reach the scripted upstream (tests/cache_test.ts has it on)
+  const server = startTestDnsServer(index, upstream, {
+    waitTimeoutMs: 1000,
+    maxPending: 10,
+    cacheSize: 0,
+  });
   return {
     server,
     async close() {

@@ -21,8 +21,8 @@ export interface Config {
   hostaliasPrefix: string;
   networkPrefix: string;
   dnsListen: HostPort;
-  /** `undefined` means: the first nameserver of /etc/resolv.conf, port 53. */
-  upstream?: HostPort;
+  /** In failover order; empty means: every nameserver of /etc/resolv.conf, port 53. */
+  upstreams: HostPort[];
   upstreamTimeoutMs: number;
   waitTimeoutMs: number;
   maxPending: number;
@@ -35,6 +35,14 @@ export interface Config {
   /** An open DNS-over-TCP connection with no query for this long is closed. */
   tcpIdleTimeoutMs: number;
   ttl: number;
+  /** Forwarded replies kept at most; 0 turns the cache off. */
+  cacheSize: number;
+  /** Positive replies are kept at most this long (their own smallest TTL when lower). */
+  cacheMaxTtlMs: number;
+  /** Negative replies (NXDOMAIN, NODATA) are kept at most this long. */
+  cacheNegativeTtlMs: number;
+  /** An expired reply may be answered this long past its expiry when every upstream fails. */
+  cacheStaleMs: number;
   clusterDomain: string;
   internalDomains: string[];
   webhook: boolean;
@@ -63,6 +71,7 @@ export interface Config {
 /** The configuration used when no flag is given (upstream left to resolv.conf). */
 export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   label: "kubedock",
+  upstreams: [],
   hostaliasPrefix: "kubedock.hostalias/",
   networkPrefix: "kubedock.network/",
   dnsListen: { hostname: "0.0.0.0", port: 1053 },
@@ -74,6 +83,10 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   tcpMaxPerSource: 16,
   tcpIdleTimeoutMs: 10_000,
   ttl: 10,
+  cacheSize: 10_000,
+  cacheMaxTtlMs: 300_000,
+  cacheNegativeTtlMs: 5_000,
+  cacheStaleMs: 3_600_000,
   clusterDomain: "cluster.local",
   internalDomains: [],
   webhook: true,
@@ -134,8 +147,10 @@ export function parseConfig(args: readonly string[]): Config {
 }
 
 function checkCombinations(config: Config): void {
-  if (config.upstream && reaches(config.upstream, config.dnsListen)) {
-    throw new ConfigError(ownUpstreamMessage(config.upstream, config.dnsListen));
+  for (const upstream of config.upstreams) {
+    if (reaches(upstream, config.dnsListen)) {
+      throw new ConfigError(ownUpstreamMessage(upstream, config.dnsListen));
+    }
   }
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError("--tls-cert and --tls-key go together");

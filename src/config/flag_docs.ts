@@ -54,14 +54,40 @@ export const FLAG_DOCS: readonly FlagDoc[] = [
   {
     name: "upstream",
     value: "HOST[:PORT]",
-    default: "first nameserver of /etc/resolv.conf, port 53",
-    meaning: "where other names go; this server's own address is refused",
+    default: "every nameserver of /etc/resolv.conf, port 53",
+    meaning:
+      "where other names go; repeatable: failover in order, a failing one marked down and probed; this server's own address is refused",
   },
   {
     name: "upstream-timeout",
     value: "DUR",
     default: "2s",
-    meaning: "per attempt; one retry, then SERVFAIL",
+    meaning: "per attempt; one retry (on the next upstream that is up), then stale or SERVFAIL",
+  },
+  {
+    name: "cache-size",
+    value: "N",
+    default: "10000",
+    meaning: "forwarded replies kept, least recently used evicted; 0 turns the cache off",
+  },
+  {
+    name: "cache-max-ttl",
+    value: "DUR",
+    default: "300s",
+    meaning: "a positive reply is kept for its smallest TTL, at most this",
+  },
+  {
+    name: "cache-negative-ttl",
+    value: "DUR",
+    default: "5s",
+    meaning: "NXDOMAIN/NODATA kept for their SOA minimum (RFC 2308), at most this; 0: not kept",
+  },
+  {
+    name: "cache-stale",
+    value: "DUR",
+    default: "1h",
+    meaning:
+      "an expired reply is answered (TTL 30) this long past expiry when every upstream fails (RFC 8767); 0: never",
   },
   {
     name: "wait-timeout",

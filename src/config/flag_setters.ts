@@ -20,10 +20,9 @@ function fail(flag: string, value: string, want: string): never {
   throw new ConfigError(`invalid value ${JSON.stringify(value)} for --${flag}: want ${want}`);
 }
 
-function address(key: "dnsListen" | "upstream" | "webhookListen" | "healthListen"): Setter {
+function address(key: "dnsListen" | "webhookListen" | "healthListen"): Setter {
   return (config, value, flag) => {
-    const parsed = parseHostPort(value, key === "upstream" ? 53 : undefined);
-    config[key] = parsed ?? fail(flag, value, "HOST:PORT");
+    config[key] = parseHostPort(value) ?? fail(flag, value, "HOST:PORT");
   };
 }
 
@@ -33,13 +32,17 @@ function duration(
     | "waitTimeoutMs"
     | "tlsReloadIntervalMs"
     | "shutdownTimeoutMs"
-    | "tcpIdleTimeoutMs",
+    | "tcpIdleTimeoutMs"
+    | "cacheMaxTtlMs"
+    | "cacheNegativeTtlMs"
+    | "cacheStaleMs",
+  zero: "0 allowed" | "more than 0" = "more than 0",
 ): Setter {
   return (config, value, flag) => {
     const ms = parseDuration(value);
-    config[key] = ms !== undefined && ms > 0
+    config[key] = ms !== undefined && (ms > 0 || (ms === 0 && zero === "0 allowed"))
       ? ms
-      : fail(flag, value, "a duration like 500ms, 2s, 1m");
+      : fail(flag, value, `a duration like 500ms, 2s, 1m${zero === "0 allowed" ? " (or 0)" : ""}`);
   };
 }
 
@@ -49,6 +52,7 @@ function integer(
     | "maxPendingPerSource"
     | "tcpMax"
     | "tcpMaxPerSource"
+    | "cacheSize"
     | "ttl"
     | "clientNdots"
     | "clientTimeout"
@@ -97,7 +101,7 @@ export const VALUE_FLAGS: Record<string, Setter> = {
   "hostalias-prefix": text("hostaliasPrefix"),
   "network-prefix": text("networkPrefix"),
   "dns-listen": address("dnsListen"),
-  "upstream": address("upstream"),
+  "upstream": (c, v, f) => c.upstreams.push(parseHostPort(v, 53) ?? fail(f, v, "HOST[:PORT]")),
   "upstream-timeout": duration("upstreamTimeoutMs"),
   "wait-timeout": duration("waitTimeoutMs"),
   "max-pending": integer("maxPending", 0, 1_000_000),
@@ -106,6 +110,10 @@ export const VALUE_FLAGS: Record<string, Setter> = {
   "tcp-max-per-source": integer("tcpMaxPerSource", 1, 100_000),
   "tcp-idle-timeout": duration("tcpIdleTimeoutMs"),
   "ttl": integer("ttl", 0, 2_147_483_647),
+  "cache-size": integer("cacheSize", 0, 1_000_000),
+  "cache-max-ttl": duration("cacheMaxTtlMs", "0 allowed"),
+  "cache-negative-ttl": duration("cacheNegativeTtlMs", "0 allowed"),
+  "cache-stale": duration("cacheStaleMs", "0 allowed"),
   "cluster-domain": (c, v, f) => (c.clusterDomain = domain(v, f)),
   "internal-domain": (c, v, f) => c.internalDomains.push(domain(v, f)),
   "webhook-listen": address("webhookListen"),

@@ -15,5 +15,5 @@ export {
 } from "./config.ts";
 export { FLAG_DOCS, flagsTable, helpText } from "./flag_docs.ts";
 export { formatHostPort, type HostPort, parseHostPort, reaches } from "./host_port.ts";
-export { firstNameserver } from "./resolv_conf.ts";
+export { nameservers } from "./resolv_conf.ts";
 export { parseDuration } from "./duration.ts";

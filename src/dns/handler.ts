@@ -18,7 +18,7 @@ export interface DnsRequest {
   /** `performance.now()` when the query arrived. */
   receivedAt: number;
   /** How it was answered, set by the handler that answered (for metrics and debug logs). */
-  path?: "internal" | "held" | "forwarded";
+  path?: "internal" | "held" | "forwarded" | "cached";
 }
 
 /** The bytes to send back, or `null` to send nothing. */

@@ -14,4 +14,9 @@ export {
 } from "./handler.ts";
 export { buildResolver, type DnsServer, type DnsServerOptions, startDnsServer } from "./server.ts";
 export { DnsServerState } from "./state.ts";
-export { DnsUpstream, type Upstream } from "./upstream.ts";
+export {
+  DnsUpstream,
+  type DnsUpstreamOptions,
+  type Upstream,
+  type UpstreamHealth,
+} from "./upstream.ts";

@@ -6,7 +6,8 @@
 
 import type { HostPort } from "../config/host_port.ts";
 import type { NetworkIndex } from "../index/network_index.ts";
-import { chain, type DnsRequest, type DnsResolver } from "./handler.ts";
+import { cacheHandler } from "./cache.ts";
+import { chain, type DnsHandler, type DnsRequest, type DnsResolver } from "./handler.ts";
 import type { QueryObserver } from "./dispatch.ts";
 import { forwardHandler } from "./forward.ts";
 import { holdHandler } from "./hold.ts";
@@ -55,7 +56,7 @@ export interface DnsServer {
 
 /**
  * Builds the resolver chain of docs/dns.md, in one place: internal answer → hold → loop
- * probe → in-flight sharing → forward.
+ * probe → cache (unless `--cache-size 0`) → in-flight sharing → forward.
  *
  * @example
  * ```ts
@@ -73,10 +74,16 @@ export interface DnsServer {
  */
 export function buildResolver(options: DnsServerOptions, probe: LoopProbe): DnsResolver {
   const upstreamHosts = new Set((options.upstreamAddresses ?? []).map((a) => a.hostname));
+  const { cache } = options.state;
+  const upstream = options.upstream;
+  const caching: DnsHandler[] = cache.limits.maxEntries > 0
+    ? [cacheHandler({ cache, upstreamsDown: () => upstream.allDown?.() ?? false })]
+    : [];
   return chain(
     internalAnswerHandler(options),
     holdHandler(options, options.state.holds),
     probe.handler,
+    ...caching,
     shareInFlight({
       stats: options.state.forwarding,
       isUpstreamAddress: (ip) => upstreamHosts.has(ip),

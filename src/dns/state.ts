@@ -9,6 +9,7 @@ import type { Config } from "../config/config.ts";
 import type { DispatchStats } from "./dispatch.ts";
 import { type HoldLimits, HoldRegistry } from "./hold.ts";
 import type { InFlightStats } from "./in_flight.ts";
+import { ReplyCache, type ReplyCacheLimits } from "./reply_cache.ts";
 
 /** Counters of the TCP side. */
 export interface TcpStats {
@@ -39,12 +40,20 @@ export type StateFlags = Pick<
   | "tcpMax"
   | "tcpMaxPerSource"
   | "tcpIdleTimeoutMs"
+  | "cacheSize"
+  | "cacheMaxTtlMs"
+  | "cacheNegativeTtlMs"
+  | "cacheStaleMs"
 >;
 
 /** Every bound of the server's state. */
 export interface DnsStateLimits extends HoldLimits {
   tcp: TcpLimits;
+  /** The cache of forwarded replies; none when left out. */
+  cache?: ReplyCacheLimits;
 }
+
+const NO_CACHE: ReplyCacheLimits = { maxEntries: 0, maxTtl: 0, negativeTtl: 0, staleMs: 0 };
 
 /**
  * The server's state.
@@ -67,10 +76,13 @@ export class DnsServerState {
   readonly dispatch: DispatchStats = { dropped: 0, rejected: 0 };
   readonly forwarding: InFlightStats = { shared: 0, loops: 0 };
   readonly tcp: TcpStats = { open: 0, evicted: 0, refused: 0 };
+  /** Forwarded replies kept (`maxEntries` 0 when the cache is off). */
+  readonly cache: ReplyCache;
 
   constructor(limits: DnsStateLimits) {
     this.limits = limits;
     this.holds = new HoldRegistry(limits);
+    this.cache = new ReplyCache(limits.cache ?? NO_CACHE);
   }
 
   /**
@@ -84,6 +96,8 @@ export class DnsServerState {
    * const state = DnsServerState.fromConfig({ ...DEFAULT_CONFIG, maxPendingPerSource: 8 });
    * assert.equal(state.limits.maxPendingPerSource, 8);
    * assert.equal(state.limits.tcp.maxConnectionsPerSource, 16);
+   * assert.equal(state.cache.limits.maxEntries, 10_000);
+   * assert.equal(state.cache.limits.negativeTtl, 5); // seconds
    * ```
    */
   static fromConfig(config: StateFlags): DnsServerState {
@@ -95,6 +109,12 @@ export class DnsServerState {
         maxConnections: config.tcpMax,
         maxConnectionsPerSource: config.tcpMaxPerSource,
         idleTimeoutMs: config.tcpIdleTimeoutMs,
+      },
+      cache: {
+        maxEntries: config.cacheSize,
+        maxTtl: Math.floor(config.cacheMaxTtlMs / 1000),
+        negativeTtl: Math.floor(config.cacheNegativeTtlMs / 1000),
+        staleMs: config.cacheStaleMs,
       },
     });
   }

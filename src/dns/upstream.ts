@@ -1,20 +1,26 @@
 /**
- * Forwarding to the upstream DNS server: a fresh random ID per upstream query, replies matched
- * on ID and question, the client's ID restored, one retry after `--upstream-timeout`, then
- * failure (`null`, which the caller turns into SERVFAIL). UDP queries go over UDP, TCP over TCP.
+ * Forwarding to the upstream DNS servers with failover, like CoreDNS's `forward` (docs/dns.md,
+ * "Forwarding"): each query gets two attempts of `--upstream-timeout`, the first on the first
+ * server that is up (in the order given), the retry on the next one that is up (the same one when
+ * it is the only one). A server whose attempts fail `maxFails` times in a row is marked down and
+ * skipped; it is probed in the background (`. IN NS`) until it answers, then used again. When
+ * every server is down the attempts go to them in order anyway, so a recovered upstream is found
+ * even before its probe.
  *
  * @module
  */
 
-import type { HostPort } from "../config/host_port.ts";
-import { frame, FrameReader, writeAll } from "./tcp_framing.ts";
-import { readU16, sameQuestion, setId, type Transport } from "./message.ts";
+import { formatHostPort, type HostPort } from "../config/host_port.ts";
+import { readU16, setId, type Transport } from "./message.ts";
+import { UpstreamServer, type UpstreamStats } from "./upstream_server.ts";
+
+export type { UpstreamStats };
 
 /** Something that relays a query upstream and returns the reply with the client's ID. */
 export interface Upstream {
   /**
    * Sends `message` (a whole query whose question ends at `questionEnd`) upstream. Resolves to
-   * the reply, carrying the query's original ID, or `null` when both attempts failed. The first
+   * the reply, carrying the query's original ID, or `null` when every attempt failed. The first
    * two bytes of `message` (its ID) are overwritten with the upstream ID; the rest is untouched.
    */
   exchange(
@@ -24,173 +30,56 @@ export interface Upstream {
   ): Promise<Uint8Array | null>;
   /** Stops the sockets; pending exchanges resolve to `null`. */
   close(): void;
+  /** Whether every server is marked down now (serve-stale then answers at once). */
+  allDown?(): boolean;
 }
 
-/** Counters of upstream trouble, read by metrics. */
-export interface UpstreamStats {
-  timeouts: number;
-  errors: number;
+/** One upstream server as metrics and logs see it. */
+export interface UpstreamHealth {
+  /** `host:port`. */
+  readonly address: string;
+  readonly up: boolean;
+  /** Attempts sent to it (probes not counted). */
+  readonly attempts: number;
+  readonly stats: Readonly<UpstreamStats>;
 }
 
-const idPool = new Uint16Array(4096);
-let idPoolNext = idPool.length;
-
-/** A message ID from the system's cryptographic random source (drawn in batches). */
-function randomId(): number {
-  if (idPoolNext === idPool.length) {
-    crypto.getRandomValues(idPool);
-    idPoolNext = 0;
-  }
-  return idPool[idPoolNext++];
+/** Options of {@linkcode DnsUpstream}. */
+export interface DnsUpstreamOptions {
+  /** Failed attempts in a row that mark a server down (default 2, as CoreDNS's `max_fails`). */
+  maxFails?: number;
+  /** How often a down server is probed (default 500 ms, as CoreDNS's `health_check`). */
+  probeIntervalMs?: number;
+  /** Told when a server goes down or comes back. */
+  onChange?: (server: UpstreamHealth, failuresInARow: number) => void;
 }
 
-interface PendingUdp {
-  resolve: (reply: Uint8Array | null) => void;
-  message: Uint8Array;
-  questionEnd: number;
-  clientId: number;
-  deadline: number;
-  retried: boolean;
-}
+class ServerSlot implements UpstreamHealth {
+  readonly server: UpstreamServer;
+  readonly address: string;
+  up = true;
+  attempts = 0;
+  failuresInARow = 0;
+  probe: ReturnType<typeof setInterval> | undefined;
+  probing = false;
 
-/** Several UDP sockets (source ports) towards one server, each with its own pending queries. */
-class UdpExchanger {
-  #conn: Deno.DatagramConn;
-  #target: Deno.NetAddr;
-  #timeoutMs: number;
-  #stats: UpstreamStats;
-  /** upstream id → pending query; insertion order is deadline order (one fixed timeout). */
-  #pending = new Map<number, PendingUdp>();
-  #sweeper: ReturnType<typeof setInterval> | undefined;
-  #closed = false;
-
-  constructor(target: HostPort, timeoutMs: number, stats: UpstreamStats) {
-    const bindHost = target.hostname.includes(":") ? "::" : "0.0.0.0";
-    this.#conn = Deno.listenDatagram({ hostname: bindHost, port: 0, transport: "udp" });
-    this.#target = { transport: "udp", hostname: target.hostname, port: target.port };
-    this.#timeoutMs = timeoutMs;
-    this.#stats = stats;
-    this.#receiveLoop();
+  constructor(server: UpstreamServer) {
+    this.server = server;
+    this.address = formatHostPort(server.target);
   }
 
-  exchange(message: Uint8Array, questionEnd: number): Promise<Uint8Array | null> {
-    if (this.#closed) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      const pending: PendingUdp = {
-        resolve,
-        message, // the ID bytes are rewritten in place; nothing else reads them later
-        questionEnd,
-        clientId: readU16(message, 0),
-        deadline: 0,
-        retried: false,
-      };
-      this.#send(pending);
-    });
-  }
-
-  close(): void {
-    this.#closed = true;
-    clearInterval(this.#sweeper);
-    this.#sweeper = undefined;
-    try {
-      this.#conn.close();
-    } catch { /* already closed */ }
-    for (const pending of this.#pending.values()) pending.resolve(null);
-    this.#pending.clear();
-  }
-
-  #send(pending: PendingUdp): void {
-    let id: number;
-    do id = randomId(); while (this.#pending.has(id));
-    setId(pending.message, id);
-    pending.deadline = performance.now() + this.#timeoutMs;
-    this.#pending.set(id, pending);
-    this.#sweeper ??= setInterval(() => this.#sweep(), Math.min(50, this.#timeoutMs / 4));
-    this.#conn.send(pending.message, this.#target).catch(() => {
-      this.#stats.errors++; // the sweep will retry or fail it
-    });
-  }
-
-  #sweep(): void {
-    const now = performance.now();
-    for (const [id, pending] of this.#pending) {
-      if (pending.deadline > now) break;
-      this.#pending.delete(id);
-      this.#stats.timeouts++;
-      if (pending.retried) {
-        pending.resolve(null);
-      } else {
-        pending.retried = true;
-        this.#send(pending);
-      }
-    }
-    if (this.#pending.size === 0) {
-      clearInterval(this.#sweeper);
-      this.#sweeper = undefined;
-    }
-  }
-
-  async #receiveLoop(): Promise<void> {
-    const buffer = new Uint8Array(65535);
-    let failures = 0;
-    while (!this.#closed) {
-      let data: Uint8Array;
-      try {
-        [data] = await this.#conn.receive(buffer);
-        failures = 0;
-      } catch {
-        if (this.#closed) return;
-        this.#stats.errors++;
-        if (++failures > 100) await new Promise((resolve) => setTimeout(resolve, 10));
-        continue;
-      }
-      if (data.length < 12) continue;
-      const id = readU16(data, 0);
-      const pending = this.#pending.get(id);
-      if (!pending || !sameQuestion(pending.message, pending.questionEnd, data)) continue;
-      this.#pending.delete(id);
-      const reply = data.slice();
-      setId(reply, pending.clientId);
-      pending.resolve(reply);
-    }
+  get stats(): UpstreamStats {
+    return this.server.stats;
   }
 }
 
-/** One TCP exchange per query: connect, send, read one reply, all within `timeoutMs`. */
-async function tcpExchangeOnce(
-  target: HostPort,
-  message: Uint8Array,
-  questionEnd: number,
-  timeoutMs: number,
-): Promise<Uint8Array | null> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<null>((resolve) =>
-    timer = setTimeout(() => resolve(null), timeoutMs)
-  );
-  const connecting = Deno.connect({ hostname: target.hostname, port: target.port });
-  const exchange = async (): Promise<Uint8Array | null> => {
-    const conn = await connecting;
-    await writeAll(conn, frame(message));
-    const reader = new FrameReader(conn);
-    for (;;) {
-      const reply = await reader.next();
-      if (!reply) return null;
-      if (readU16(reply, 0) === readU16(message, 0) && sameQuestion(message, questionEnd, reply)) {
-        return reply;
-      }
-    }
-  };
-  try {
-    return await Promise.race([exchange(), timeout]);
-  } finally {
-    clearTimeout(timer);
-    // closing ends a read still under way; a connect still under way closes when it lands
-    connecting.then((conn) => conn.close(), () => {}).catch(() => {});
-  }
+/** `. IN NS` without recursion: any reply at all shows the server is answering. */
+function probeQuery(): Uint8Array {
+  return new Uint8Array([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1]);
 }
 
 /**
- * The upstream server over UDP and TCP.
+ * The upstream servers, in order, with failover.
  *
  * @example
  * ```ts
@@ -204,63 +93,127 @@ async function tcpExchangeOnce(
  *   reply[2] |= 0x80;
  *   await server.send(reply, from);
  * })();
- * const upstream = new DnsUpstream(server.addr as Deno.NetAddr, 2000);
+ * const dead = { hostname: "127.0.0.1", port: freePort() }; // nothing listens there
+ * const upstream = new DnsUpstream([dead, server.addr as Deno.NetAddr], 200, { maxFails: 1 });
  * const query = new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]);
  * const reply = await upstream.exchange(query.slice(), query.length, "udp");
- * assert.deepEqual([reply![0], reply![1]], [0, 7]); // the client's ID restored
+ * assert.deepEqual([reply![0], reply![1]], [0, 7]); // the second answered, with the client's ID
+ * assert.deepEqual(upstream.servers.map((s) => s.up), [false, true]); // the first is marked down
  * upstream.close();
  * server.close();
  * ```
  */
 export class DnsUpstream implements Upstream {
-  readonly stats: UpstreamStats = { timeouts: 0, errors: 0 };
-  #target: HostPort;
-  #timeoutMs: number;
-  #udp: UdpExchanger[];
-  #next = 0;
+  #slots: ServerSlot[];
+  #maxFails: number;
+  #probeIntervalMs: number;
+  #onChange: DnsUpstreamOptions["onChange"];
+  #upCount: number;
+  #closed = false;
 
-  /** `sockets` UDP source ports are used in turn, so one port's ID space is not the limit. */
-  constructor(target: HostPort, timeoutMs: number, sockets = 4) {
-    this.#target = target;
-    this.#timeoutMs = timeoutMs;
-    this.#udp = Array.from(
-      { length: sockets },
-      () => new UdpExchanger(target, timeoutMs, this.stats),
+  constructor(
+    targets: HostPort | readonly HostPort[],
+    timeoutMs: number,
+    options: DnsUpstreamOptions = {},
+  ) {
+    const list = Array.isArray(targets) ? targets : [targets as HostPort];
+    if (list.length === 0) throw new RangeError("DnsUpstream needs at least one server");
+    this.#slots = list.map((target) => new ServerSlot(new UpstreamServer(target, timeoutMs)));
+    this.#upCount = this.#slots.length;
+    this.#maxFails = options.maxFails ?? 2;
+    this.#probeIntervalMs = options.probeIntervalMs ?? 500;
+    this.#onChange = options.onChange;
+  }
+
+  /** Every server, in order. */
+  get servers(): readonly UpstreamHealth[] {
+    return this.#slots;
+  }
+
+  /** Whether every server is marked down now. */
+  allDown(): boolean {
+    return this.#upCount === 0;
+  }
+
+  /** Timeouts and errors of all servers together. */
+  get stats(): UpstreamStats {
+    return this.#slots.reduce(
+      (sum, slot) => ({
+        timeouts: sum.timeouts + slot.stats.timeouts,
+        errors: sum.errors + slot.stats.errors,
+      }),
+      { timeouts: 0, errors: 0 },
     );
   }
 
-  exchange(
+  async exchange(
     message: Uint8Array,
     questionEnd: number,
     transport: Transport,
   ): Promise<Uint8Array | null> {
-    if (transport === "udp") {
-      this.#next = (this.#next + 1) % this.#udp.length;
-      return this.#udp[this.#next].exchange(message, questionEnd);
+    const clientId = readU16(message, 0);
+    let previous = -1;
+    for (let attempt = 0; attempt < 2 && !this.#closed; attempt++) {
+      const index = this.#pick(previous);
+      const slot = this.#slots[index];
+      previous = index;
+      setId(message, clientId);
+      slot.attempts++;
+      const reply = await slot.server.attempt(message, questionEnd, transport);
+      if (reply) {
+        this.#answered(slot);
+        return reply;
+      }
+      this.#failed(slot);
     }
-    return this.#exchangeTcp(message, questionEnd);
+    return null;
   }
 
   close(): void {
-    this.#udp.forEach((exchanger) => exchanger.close());
+    this.#closed = true;
+    for (const slot of this.#slots) {
+      clearInterval(slot.probe);
+      slot.server.close();
+    }
   }
 
-  async #exchangeTcp(message: Uint8Array, questionEnd: number): Promise<Uint8Array | null> {
-    const clientId = readU16(message, 0);
-    const copy = message.slice();
-    for (let attempt = 0; attempt < 2; attempt++) {
-      setId(copy, randomId());
-      try {
-        const reply = await tcpExchangeOnce(this.#target, copy, questionEnd, this.#timeoutMs);
-        if (reply) {
-          setId(reply, clientId);
-          return reply;
-        }
-        this.stats.timeouts++;
-      } catch {
-        this.stats.errors++;
-      }
+  /** The first server that is up after `previous` in order (wrapping); any, when all are down. */
+  #pick(previous: number): number {
+    const n = this.#slots.length;
+    for (let step = 1; step <= n; step++) {
+      const index = (previous + step) % n;
+      if (this.#slots[index].up) return index;
     }
-    return null;
+    return (previous + 1) % n;
+  }
+
+  #answered(slot: ServerSlot): void {
+    slot.failuresInARow = 0;
+    if (slot.up) return;
+    slot.up = true;
+    this.#upCount++;
+    clearInterval(slot.probe);
+    slot.probe = undefined;
+    this.#onChange?.(slot, 0);
+  }
+
+  #failed(slot: ServerSlot): void {
+    slot.failuresInARow++;
+    if (!slot.up || slot.failuresInARow < this.#maxFails || this.#closed) return;
+    slot.up = false;
+    this.#upCount--;
+    this.#onChange?.(slot, slot.failuresInARow);
+    slot.probe = setInterval(() => this.#probe(slot), this.#probeIntervalMs);
+  }
+
+  async #probe(slot: ServerSlot): Promise<void> {
+    if (slot.probing || slot.up || this.#closed) return;
+    slot.probing = true;
+    try {
+      const reply = await slot.server.attempt(probeQuery(), 17, "udp");
+      if (reply && !this.#closed) this.#answered(slot);
+    } finally {
+      slot.probing = false;
+    }
   }
 }

@@ -6,7 +6,7 @@
  */
 
 import type { DnsServerState } from "../dns/state.ts";
-import type { UpstreamStats } from "../dns/upstream.ts";
+import type { UpstreamHealth } from "../dns/upstream.ts";
 import type { NetworkIndex } from "../index/network_index.ts";
 import type { InvalidAliasLog } from "../kube/invalid_aliases.ts";
 import type { PodWatcherStats } from "../kube/pod_watcher.ts";
@@ -16,7 +16,8 @@ import type { ScrapedType } from "./metrics.ts";
 export interface MetricSources {
   index: NetworkIndex;
   dns: DnsServerState;
-  upstream: UpstreamStats;
+  /** The upstream servers, in order. */
+  upstream: { readonly servers: readonly UpstreamHealth[] };
   invalidAliases: InvalidAliasLog;
   watcher: PodWatcherStats;
   version: string;
@@ -43,16 +44,59 @@ export const SCRAPED: readonly ScrapedMetric[] = [
     read: ({ dns }) => [[["dropped"], dns.dispatch.dropped], [["rejected"], dns.dispatch.rejected]],
   },
   {
+    name: "kubedock_dns_upstream_attempts_total",
+    type: "counter",
+    help: "Queries sent to each upstream (retries included, probes of a down upstream not).",
+    labels: ["upstream"],
+    read: ({ upstream }) => upstream.servers.map((s) => [[s.address], s.attempts]),
+  },
+  {
     name: "kubedock_dns_upstream_timeouts_total",
     type: "counter",
-    help: "Upstream attempts that timed out.",
-    read: ({ upstream }) => one(upstream.timeouts),
+    help: "Attempts (and probes) that got no reply within --upstream-timeout, per upstream.",
+    labels: ["upstream"],
+    read: ({ upstream }) => upstream.servers.map((s) => [[s.address], s.stats.timeouts]),
   },
   {
     name: "kubedock_dns_upstream_errors_total",
     type: "counter",
-    help: "Upstream attempts that failed otherwise.",
-    read: ({ upstream }) => one(upstream.errors),
+    help: "Attempts (and probes) that failed otherwise (send or connect errors), per upstream.",
+    labels: ["upstream"],
+    read: ({ upstream }) => upstream.servers.map((s) => [[s.address], s.stats.errors]),
+  },
+  {
+    name: "kubedock_dns_upstream_up",
+    type: "gauge",
+    help:
+      "1 while an upstream is used, 0 while it is marked down (failed attempts in a row) and probed.",
+    labels: ["upstream"],
+    read: ({ upstream }) => upstream.servers.map((s) => [[s.address], s.up ? 1 : 0]),
+  },
+  {
+    name: "kubedock_dns_cache_requests_total",
+    type: "counter",
+    help:
+      "Forwarded queries looked up in the cache: hit (answered from it) or miss (asked upstream, or answered stale).",
+    labels: ["result"],
+    read: ({ dns }) => [[["hit"], dns.cache.stats.hits], [["miss"], dns.cache.stats.misses]],
+  },
+  {
+    name: "kubedock_dns_cache_stale_answers_total",
+    type: "counter",
+    help: "Expired replies answered (TTL 30) because every upstream failed (serve-stale).",
+    read: ({ dns }) => one(dns.cache.stats.stale),
+  },
+  {
+    name: "kubedock_dns_cache_evictions_total",
+    type: "counter",
+    help: "Replies dropped from the cache to stay within --cache-size.",
+    read: ({ dns }) => one(dns.cache.stats.evictions),
+  },
+  {
+    name: "kubedock_dns_cache_entries",
+    type: "gauge",
+    help: "Replies in the cache now (fresh, or expired but inside --cache-stale).",
+    read: ({ dns }) => one(dns.cache.size),
   },
   {
     name: "kubedock_dns_held_queries",

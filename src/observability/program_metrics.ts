@@ -34,7 +34,9 @@ const QTYPE_SLOT_NAMES = [...QTYPES.map(([, name]) => name), "other"];
 const RCODE_NAMES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"];
 /** rcode slots: the six names, then "other", then "none" (nothing was sent). */
 const RCODE_SLOT_NAMES = [...RCODE_NAMES, "other", "none"];
-const PATHS = ["internal", "held", "forwarded"] as const;
+const PATHS = ["internal", "held", "forwarded", "cached"] as const;
+/** path → slot */
+const PATH_SLOTS = new Map<string, number>(PATHS.map((path, slot) => [path, slot]));
 const LATENCY_BUCKETS = [
   0.0001,
   0.00025,
@@ -99,7 +101,7 @@ class QueryMetrics {
   readonly #totals = new Float64Array(PATHS.length);
 
   record(qtype: number, path: string, reply: Uint8Array | null, seconds: number): void {
-    const p = path === "internal" ? 0 : path === "held" ? 1 : 2;
+    const p = PATH_SLOTS.get(path) ?? 2;
     const q = QTYPE_SLOTS.get(qtype) ?? QTYPE_SLOT_NAMES.length - 1;
     this.#counts[(q * PATHS.length + p) * RCODE_SLOT_NAMES.length + rcodeSlot(reply)]++;
     let b = 0;
@@ -163,7 +165,7 @@ class QueryMetrics {
  * const metrics = new ProgramMetrics({
  *   index: new NetworkIndex(),
  *   dns: DnsServerState.fromConfig(DEFAULT_CONFIG),
- *   upstream: { timeouts: 0, errors: 0 },
+ *   upstream: { servers: [] },
  *   invalidAliases: new InvalidAliasLog(() => {}),
  *   watcher: { relists: 1, reconnects: 0, errors: 0, events: {} },
  *   version: "0.1.0",

@@ -1,0 +1,151 @@
+/**
+ * The store of forwarded replies: at most `maxEntries` of them, least recently used evicted
+ * first. An entry is fresh for the seconds {@linkcode cacheSeconds} allows and may be answered
+ * stale (serve-stale, RFC 8767) for `staleMs` after that. A reply from the store differs from
+ * the one upstream sent only in its ID, its question case and its TTLs, which are decremented by
+ * the whole seconds it spent here (or set to {@linkcode STALE_TTL} when stale).
+ *
+ * @module
+ */
+
+import { replyFor } from "./in_flight.ts";
+import { cacheSeconds, type CacheTtlLimits, replyTtls } from "./reply_ttl.ts";
+
+/** The TTL of a stale answer (RFC 8767 section 4 suggests 30 seconds). */
+export const STALE_TTL = 30;
+
+/** Bounds of the store, from the flags. */
+export interface ReplyCacheLimits extends CacheTtlLimits {
+  /** Entries at most (`--cache-size`). */
+  maxEntries: number;
+  /** How long past expiry an entry may still be answered when upstream fails (`--cache-stale`). */
+  staleMs: number;
+}
+
+/** Counters of the store, read by metrics. */
+export interface ReplyCacheStats {
+  hits: number;
+  misses: number;
+  evictions: number;
+  /** Answers given from expired entries because upstream failed. */
+  stale: number;
+}
+
+/** One kept reply. */
+export interface CacheEntry {
+  reply: Uint8Array;
+  /** Offsets and received values of the TTL fields. */
+  offsets: number[];
+  ttls: number[];
+  /** Clock time (ms) when it was stored, expires, and may no longer be answered stale. */
+  storedAt: number;
+  expiresAt: number;
+  staleUntil: number;
+}
+
+/** What a lookup found: nothing, a fresh entry, or one only good for serve-stale. */
+export type CacheLookup =
+  | { state: "fresh"; entry: CacheEntry }
+  | { state: "stale"; entry: CacheEntry }
+  | undefined;
+
+/**
+ * The LRU store, with an injectable clock (milliseconds, monotonic).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ReplyCache } from "./reply_cache.ts";
+ * let now = 0;
+ * const cache = new ReplyCache({ maxEntries: 10, maxTtl: 300, negativeTtl: 5, staleMs: 3_600_000 }, () => now);
+ * const reply = new Uint8Array([
+ *   0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1,
+ *   0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 7,
+ * ]);
+ * assert.equal(cache.store("db/A", reply), true);
+ * now = 12_500;
+ * const found = cache.lookup("db/A");
+ * assert.equal(found?.state, "fresh");
+ * const query = { id: 9, raw: new Uint8Array([0, 9, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 68, 66, 0, 0, 1, 0, 1]), questionEnd: 20 };
+ * const answer = cache.answer(found!.entry, query, false);
+ * assert.equal(answer[1], 9); // the client's ID
+ * assert.equal(answer[13], 68); // the client's case
+ * assert.equal(answer[29], 48); // TTL 60 - 12
+ * now = 61_000;
+ * assert.equal(cache.lookup("db/A")?.state, "stale");
+ * ```
+ */
+export class ReplyCache {
+  readonly limits: Readonly<ReplyCacheLimits>;
+  readonly stats: ReplyCacheStats = { hits: 0, misses: 0, evictions: 0, stale: 0 };
+  #entries = new Map<string, CacheEntry>();
+  #now: () => number;
+
+  constructor(limits: ReplyCacheLimits, now: () => number = () => performance.now()) {
+    this.limits = limits;
+    this.#now = now;
+  }
+
+  /** Entries kept now. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The entry for `key`, marked most recently used; expired past the stale window → removed. */
+  lookup(key: string): CacheLookup {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    const now = this.#now();
+    if (now >= entry.staleUntil) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    this.#entries.delete(key); // re-inserted last: Map order is the LRU order
+    this.#entries.set(key, entry);
+    return { state: now < entry.expiresAt ? "fresh" : "stale", entry };
+  }
+
+  /** Keeps `reply` under `key` if its rcode and TTLs allow; true when it was kept. */
+  store(key: string, reply: Uint8Array): boolean {
+    if (this.limits.maxEntries === 0) return false;
+    const seconds = cacheSeconds(reply, this.limits);
+    if (seconds <= 0) return false;
+    const ttls = replyTtls(reply)!; // cacheSeconds walked it already
+    const now = this.#now();
+    const expiresAt = now + seconds * 1000;
+    this.#entries.delete(key);
+    this.#entries.set(key, {
+      reply: reply.slice(),
+      offsets: ttls.offsets,
+      ttls: ttls.ttls,
+      storedAt: now,
+      expiresAt,
+      staleUntil: expiresAt + this.limits.staleMs,
+    });
+    for (const oldest of this.#entries.keys()) {
+      if (this.#entries.size <= this.limits.maxEntries) break;
+      this.#entries.delete(oldest);
+      this.stats.evictions++;
+    }
+    return true;
+  }
+
+  /**
+   * The entry as the answer to `query`: the query's ID and question bytes, every TTL lowered by
+   * the whole seconds since it was stored (or {@linkcode STALE_TTL} when `stale`).
+   */
+  answer(
+    entry: CacheEntry,
+    query: { id: number; raw: Uint8Array; questionEnd: number },
+    stale: boolean,
+  ): Uint8Array {
+    const copy = replyFor(entry.reply, query);
+    const view = new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
+    const elapsed = Math.floor((this.#now() - entry.storedAt) / 1000);
+    for (let i = 0; i < entry.offsets.length; i++) {
+      const ttl = stale ? STALE_TTL : Math.max(0, entry.ttls[i] - elapsed);
+      view.setUint32(entry.offsets[i], ttl);
+    }
+    return copy;
+  }
+}
