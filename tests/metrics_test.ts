@@ -135,7 +135,18 @@ Deno.test("metrics and the debug endpoint", async () => {
       4,
     );
     assert.equal(value(families, "kubedock_dns_build_info", { version: "0.1.0" }), 1);
-    assert.equal(value(families, "kubedock_dns_upstream_timeouts_total"), 0);
+    const upstream = { upstream: `127.0.0.1:${dnsmasq.address.port}` };
+    assert.equal(value(families, "kubedock_dns_upstream_timeouts_total", upstream), 0);
+    assert.equal(value(families, "kubedock_dns_upstream_errors_total", upstream), 0);
+    assert.equal(value(families, "kubedock_dns_upstream_up", upstream), 1);
+    // forwarded 2 + NXDOMAIN 1 + the held name 1 + the loop probe 1
+    assert.ok(value(families, "kubedock_dns_upstream_attempts_total", upstream) >= 5);
+    // dnsmasq answers with TTL 0 here, which is never kept
+    assert.equal(value(families, "kubedock_dns_cache_requests_total", { result: "hit" }), 0);
+    assert.ok(value(families, "kubedock_dns_cache_requests_total", { result: "miss" }) >= 4);
+    assert.equal(value(families, "kubedock_dns_cache_entries"), 0);
+    assert.equal(value(families, "kubedock_dns_cache_stale_answers_total"), 0);
+    assert.equal(value(families, "kubedock_dns_cache_evictions_total"), 0);
 
     const debug = await (await fetch(`http://127.0.0.1:${main.health.port}/debug/networks`)).json();
     assert.equal(debug.synced, true);

@@ -31,12 +31,23 @@ export function dnsmasqArgs(address: { hostname: string; port: number }): string
   ];
 }
 
+/** Options of {@linkcode startDnsmasq}. */
+export interface DnsmasqOptions {
+  /** TTL of its answers (`--local-ttl`); dnsmasq's default 0 means no cache keeps them. */
+  localTtl?: number;
+  /** Port to listen on (a free one when left out), e.g. to restart it where it was. */
+  port?: number;
+}
+
 /**
  * Starts dnsmasq answering `hosts` (name → IPs) authoritatively; every other name under
  * `example.test` and `cluster.local` is NXDOMAIN; `big.example.test` has a large TXT record.
  */
-export async function startDnsmasq(hosts: Record<string, string[]>): Promise<Dnsmasq> {
-  const port = freePort();
+export async function startDnsmasq(
+  hosts: Record<string, string[]>,
+  options: DnsmasqOptions = {},
+): Promise<Dnsmasq> {
+  const port = options.port ?? freePort();
   const chunk = `"${"x".repeat(200)}"`;
   const args = [
     ...dnsmasqArgs({ hostname: "127.0.0.1", port }),
@@ -44,6 +55,7 @@ export async function startDnsmasq(hosts: Record<string, string[]>): Promise<Dns
     "--local=/cluster.local/",
     `--txt-record=${BIG_TXT_NAME},${Array(5).fill(chunk).join(",")}`,
     ...Object.entries(hosts).map(([name, ips]) => `--host-record=${name},${ips.join(",")}`),
+    ...(options.localTtl ? [`--local-ttl=${options.localTtl}`] : []),
   ];
   const child = new Deno.Command("dnsmasq", { args, stdout: "null", stderr: "null" }).spawn();
   const address = { hostname: "127.0.0.1", port };

@@ -29,7 +29,7 @@ export interface DecodedMessage {
   flag_ra: boolean;
   questions: { name: string; type: string }[];
   answers: { name: string; type: string; ttl: number; data: unknown }[];
-  authorities: { name: string; type: string }[];
+  authorities: { name: string; type: string; ttl?: number; data?: unknown }[];
   additionals: { name: string; type: string; udpPayloadSize?: number }[];
 }
 
