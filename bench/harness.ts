@@ -81,8 +81,11 @@ export interface BenchSetup {
   main: MainProcess;
   /** IP of a pod in network n1, to send internal queries from. */
   podIp: string;
-  /** Starts one more kubedock-dns against the same API server and upstream (stopped by `stop`). */
-  startAnother(extraArgs: string[]): Promise<MainProcess>;
+  /**
+   * Starts one more kubedock-dns against the same API server and upstream (stopped by `stop`);
+   * `denoFlags` go to `deno run` (e.g. `--cpu-prof`).
+   */
+  startAnother(extraArgs: string[], denoFlags?: string[]): Promise<MainProcess>;
   /** Stops everything. */
   stop(): Promise<void>;
 }
@@ -93,14 +96,14 @@ export async function startBench(extraArgs: string[] = []): Promise<BenchSetup> 
     db: ["127.0.0.2"],
     "ext.bench.test": ["192.0.2.7"],
     ...Object.fromEntries(DISTINCT_NAMES.map((name) => [name, ["192.0.2.8"]])),
-  });
+  }, { localTtl: 300 }); // kept by kubedock-dns's cache (a TTL 0 reply never is)
   const fake = FakeApiServer.start({ namespace: "bench", autoReady: true, kubeletDelayMs: 0 });
   await fake.createPod(kubedockPod("db1", ["db"], ["n1"]));
   await fake.createPod(kubedockPod("app1", ["app"], ["n1"]));
   const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-bench-" });
   await Deno.writeTextFile(`${dir}/kubeconfig`, fake.kubeconfig());
   const others: MainProcess[] = [];
-  const start = async (args: string[]) => {
+  const start = async (args: string[], denoFlags: string[] = []) => {
     const process = await startMain([
       "--no-webhook",
       "--kubeconfig",
@@ -110,7 +113,7 @@ export async function startBench(extraArgs: string[] = []): Promise<BenchSetup> 
       "--log-level",
       "warning",
       ...args,
-    ], mainPermissions(`${dir}/kubeconfig`));
+    ], mainPermissions(`${dir}/kubeconfig`).then((flags) => [...denoFlags, ...flags]));
     await process.waitReady();
     return process;
   };
@@ -121,8 +124,8 @@ export async function startBench(extraArgs: string[] = []): Promise<BenchSetup> 
     fake,
     main,
     podIp,
-    async startAnother(args) {
-      const other = await start(args);
+    async startAnother(args, denoFlags) {
+      const other = await start(args, denoFlags);
       others.push(other);
       return other;
     },
