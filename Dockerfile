@@ -8,7 +8,7 @@ COPY deno.json deno.lock ./
 COPY main.ts ./
 COPY src/ ./src/
 RUN deno install --frozen --entrypoint main.ts
-RUN deno compile --frozen --no-prompt -P=kubedock-dns --output /out/kubedock-dns main.ts
+RUN deno compile --frozen --no-prompt --v8-flags=--optimize-for-size -P=kubedock-dns --output /out/kubedock-dns main.ts
 
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /out/kubedock-dns /usr/local/bin/kubedock-dns

@@ -2,10 +2,15 @@
  * Watch ingest: the real PodWatcher lists N pods, then reads 10,000 watch events (readiness
  * flips) from a loopback server that replays precomputed bodies, so the watcher's own work is
  * what is timed: reading, JSON parsing, the pod contract, the index update. Run at 1,000 and at
- * 10,000 indexed pods: the per-event cost must not grow with the index. Prints the RSS with
- * 10,000 pods indexed.
+ * 10,000 indexed pods: the per-event cost must not grow with the index.
  *
- * Usage: deno task bench:watch
+ * Then the server process itself: kubedock-dns (main.ts, production permissions) against a
+ * loopback API that serves a list of 10,000 pods; how long from the list's response to
+ * `/readyz` 200, and its own RSS (its `process_resident_memory_bytes`, cross-checked with
+ * `ps`) with the pods indexed, and again with the cache filled with 10,000 forwarded names.
+ *
+ * Usage: deno task bench:watch [--heap-snapshot]   (the second also prints the server's heap,
+ * taken over its inspector, by kind of object)
  *
  * @module
  */
@@ -15,6 +20,11 @@ import { NetworkIndex } from "../src/index/network_index.ts";
 import { KubeApi } from "../src/kube/api_client.ts";
 import { podToRecord } from "../src/kube/pod_to_record.ts";
 import { PodWatcher } from "../src/kube/pod_watcher.ts";
+import { kubeconfigFor } from "../src/fake/routes.ts";
+import { freePort, startDnsmasq } from "../tests/helpers/dnsmasq.ts";
+import { mainPermissions, startMain } from "../tests/helpers/main_process.ts";
+import { dnsperf } from "./harness.ts";
+import { summarizeHeap, takeHeapSnapshot } from "./heap_snapshot.ts";
 
 const EVENTS = 10_000;
 const CONTRACT = {
@@ -22,6 +32,16 @@ const CONTRACT = {
   hostaliasPrefix: "kubedock.hostalias/",
   networkPrefix: "kubedock.network/",
 };
+
+/** A list response of `pods` ready pods. */
+function podList(pods: number): string {
+  return JSON.stringify({
+    kind: "PodList",
+    apiVersion: "v1",
+    metadata: { resourceVersion: String(pods) },
+    items: Array.from({ length: pods }, (_, i) => pod(i, true, i + 1)),
+  });
+}
 
 function pod(i: number, ready: boolean, rv: number) {
   return {
@@ -49,12 +69,7 @@ function pod(i: number, ready: boolean, rv: number) {
 }
 
 async function run(pods: number) {
-  const listBody = JSON.stringify({
-    kind: "PodList",
-    apiVersion: "v1",
-    metadata: { resourceVersion: String(pods) },
-    items: Array.from({ length: pods }, (_, i) => pod(i, true, i + 1)),
-  });
+  const listBody = podList(pods);
   const events = Array.from({ length: EVENTS }, (_, n) => {
     const i = (n * 7919) % pods;
     return JSON.stringify({ type: "MODIFIED", object: pod(i, n % 2 === 1, pods + n + 1) }) + "\n";
@@ -93,7 +108,6 @@ async function run(pods: number) {
   const running = watcher.run(stop.signal);
   await finished;
   const ended = performance.now();
-  const rss = Deno.memoryUsage().rss;
   stop.abort();
   await running;
   await server.shutdown();
@@ -102,7 +116,6 @@ async function run(pods: number) {
     listMs: watchStarted - listStarted,
     eventsPerSecond: EVENTS / ((ended - watchStarted) / 1000),
     microsPerEvent: ((ended - watchStarted) * 1000) / EVENTS,
-    rssMb: rss / 2 ** 20,
   };
 }
 
@@ -126,7 +139,6 @@ function indexOnly(pods: number): number {
   return best;
 }
 
-const baselineRss = Deno.memoryUsage().rss / 2 ** 20;
 await run(1_000); // warm-up: JIT
 const small = await run(1_000);
 const large = await run(10_000);
@@ -144,12 +156,118 @@ console.log(
     (large.microsPerEvent / small.microsPerEvent).toFixed(2)
   }`,
 );
-console.log(
-  `  process RSS with 10,000 pods indexed: ${large.rssMb.toFixed(0)} MB (at start ${
-    baselineRss.toFixed(0)
-  } MB)`,
-);
 indexOnly(1_000); // warm-up
 const perSize = [1_000, 10_000, 100_000].map((n) => `${indexOnly(n).toFixed(2)} µs at ${n}`);
 console.log(`  the index alone, per readiness flip: ${perSize.join(", ")} pods`);
 console.log("  (flat from 10,000 to 100,000: the step from 1,000 is caches, not work per pod)");
+
+/** Prints a heap summary of the server process, largest kinds first. */
+async function printHeap(inspector: { hostname: string; port: number }, when: string) {
+  console.log(`  heap of the server process ${when} (after a full GC): KB, objects, what`);
+  for (const row of summarizeHeap(await takeHeapSnapshot(inspector)).slice(0, 12)) {
+    const kb = (row.bytes / 1024).toFixed(0).padStart(9);
+    console.log(`  ${kb} ${String(row.count).padStart(8)}  ${row.name}`);
+  }
+}
+
+/**
+ * The server process with `pods` listed: time to ready, and its own RSS with the pods indexed and
+ * after 10,000 forwarded names filled the cache; `heapSnapshot` also prints heap summaries.
+ */
+async function serverProcess(pods: number, heapSnapshot: boolean) {
+  const inspector = { hostname: "127.0.0.1", port: freePort() };
+  const items = Array.from({ length: pods }, (_, i) => pod(i, true, i + 1));
+  let listAskedAt = 0;
+  // pages as a real API server gives them for `limit` and `continue` (the watcher asks for 500)
+  const api = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+    const query = new URL(request.url).searchParams;
+    if (query.has("watch")) return new Response(new ReadableStream());
+    const from = Number(query.get("continue") || 0);
+    const limit = Number(query.get("limit") || pods);
+    if (from === 0) listAskedAt = performance.now();
+    const next = from + limit < pods ? String(from + limit) : undefined;
+    const body = JSON.stringify({
+      kind: "PodList",
+      apiVersion: "v1",
+      metadata: { resourceVersion: String(pods), ...(next ? { continue: next } : {}) },
+      items: items.slice(from, from + limit),
+    });
+    return new Response(body, { headers: { "content-type": "application/json" } });
+  });
+  const dnsmasq = await startDnsmasq({}, {
+    localTtl: 300,
+    wildcards: { "cache.bench.test": "192.0.2.9" },
+  });
+  const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-bench-" });
+  const kubeconfig = `${dir}/kubeconfig`;
+  await Deno.writeTextFile(kubeconfig, kubeconfigFor(`http://127.0.0.1:${api.addr.port}`, "bench"));
+  const inspect = heapSnapshot ? [`--inspect=${inspector.hostname}:${inspector.port}`] : [];
+  const main = await startMain(
+    [
+      "--no-webhook",
+      "--kubeconfig",
+      kubeconfig,
+      "--upstream",
+      `127.0.0.1:${dnsmasq.address.port}`,
+      "--log-level",
+      "warning",
+    ],
+    mainPermissions(kubeconfig).then((flags) => [...inspect, ...flags]),
+  );
+  try {
+    while ((await main.healthStatus("/readyz")) !== 200) {
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const readyMs = performance.now() - listAskedAt;
+    const metric = async (name: string) => {
+      const text = await (await fetch(`http://127.0.0.1:${main.health.port}/metrics`)).text();
+      return Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
+    };
+    const psRss = async () => {
+      const args = ["-o", "rss=", "-p", String(main.child.pid)];
+      const { stdout } = await new Deno.Command("ps", { args, stdout: "piped" }).output();
+      return Number(new TextDecoder().decode(stdout).trim()) * 1024;
+    };
+    const indexed = await metric("kubedock_dns_indexed_pods");
+    const rssIndexed = await metric("process_resident_memory_bytes");
+    const psIndexed = await psRss();
+    if (heapSnapshot) await printHeap(inspector, "with the pods indexed");
+    const names = Array.from({ length: 10_000 }, (_, i) => `c${i}.cache.bench.test A`);
+    await dnsperf({ server: main.dns, query: names, seconds: 3 });
+    const entries = await metric("kubedock_dns_cache_entries");
+    const rssCached = await metric("process_resident_memory_bytes");
+    const psCached = await psRss();
+    if (heapSnapshot) await printHeap(inspector, "with the cache full too");
+    return { indexed, readyMs, rssIndexed, psIndexed, entries, rssCached, psCached };
+  } finally {
+    await main.stop();
+    await api.shutdown();
+    await dnsmasq.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const heapSnapshot = Deno.args.includes("--heap-snapshot");
+const server = await serverProcess(10_000, heapSnapshot);
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+console.log("\nthe server process (main.ts, production permissions and V8 flags), 10,000 pods");
+console.log(
+  `  indexed ${server.indexed} pods; /readyz 200 ${
+    server.readyMs.toFixed(0)
+  } ms after the list's first page was asked for   (target < 1000 ms)`,
+);
+console.log(
+  `  RSS with the pods indexed: ${mb(server.rssIndexed)} (ps: ${
+    mb(server.psIndexed)
+  })   (target < 100 MB)`,
+);
+console.log(
+  `  RSS with the cache full too (${server.entries} entries): ${mb(server.rssCached)} (ps: ${
+    mb(server.psCached)
+  })   (target < 100 MB)`,
+);
+if (heapSnapshot) {
+  console.log(
+    "  (these RSS figures include the inspector and its snapshots: measure without them)",
+  );
+}

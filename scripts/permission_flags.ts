@@ -8,6 +8,21 @@
 
 const CONFIG = new URL("../deno.json", import.meta.url);
 
+/**
+ * The V8 flags kubedock-dns runs with everywhere (`deno task start`, the Dockerfile's compiled
+ * binary, `start:local`, the tests and benchmarks): `--optimize-for-size` keeps V8 from letting the
+ * garbage of a query burst grow the heap (RSS with 10,000 pods and a full cache 285 → 113 MB in
+ * `deno task bench:watch`, no throughput change seen in `bench:dns`; docs/benchmarks.md).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { V8_FLAGS } from "./permission_flags.ts";
+ * assert.match(V8_FLAGS, /^--v8-flags=/);
+ * ```
+ */
+export const V8_FLAGS = "--v8-flags=--optimize-for-size";
+
 /** The production set as deno.json holds it. */
 export interface PermissionSet {
   net: string[];

@@ -8,7 +8,7 @@
  */
 
 import { parseKubeconfig } from "../src/kube/kubeconfig.ts";
-import { productionPermissions } from "./permission_flags.ts";
+import { productionPermissions, V8_FLAGS } from "./permission_flags.ts";
 
 /**
  * The permission flags for running with `kubeconfig` (its text given).
@@ -77,6 +77,7 @@ if (import.meta.main) {
     args: [
       "run",
       "--no-prompt",
+      V8_FLAGS,
       ...flags,
       new URL("../main.ts", import.meta.url).pathname,
       "--kubeconfig",

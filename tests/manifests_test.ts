@@ -17,6 +17,7 @@ import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role
 import { MutatingWebhookConfiguration } from "kubernetes-models/admissionregistration.k8s.io/v1/MutatingWebhookConfiguration";
 import { parseConfig } from "../src/config/config.ts";
 import { inNamespace, type Manifest, readManifests } from "../scripts/manifests.ts";
+import { V8_FLAGS } from "../scripts/permission_flags.ts";
 import { deployPlan, IMAGE, smokePods } from "../scripts/deploy.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -202,7 +203,7 @@ Deno.test("the smoke test's checks fail on a wrong answer", () => {
   assert.throws(() => check(answer("10.42.0.6"), facts), /did not resolve db/);
 });
 
-Deno.test("the Dockerfile and deno task start share one permission set", async () => {
+Deno.test("the Dockerfile and deno task start share one permission set and V8 flags", async () => {
   const root = new URL("..", import.meta.url).pathname;
   const config = JSON.parse(await Deno.readTextFile(`${root}/deno.json`));
   const dockerfile = await Deno.readTextFile(`${root}/Dockerfile`);
@@ -216,6 +217,10 @@ Deno.test("the Dockerfile and deno task start share one permission set", async (
   assert.match(compile, new RegExp(`-P=${set}\\b`));
   assert.doesNotMatch(compile, /--allow-|(^|\s)-A(\s|$)/, "no second list in the Dockerfile");
   assert.doesNotMatch(start, /--allow-|(^|\s)-A(\s|$)/, "no second list in the task");
+  for (const [where, line] of [["the start task", start], ["the Dockerfile", compile]]) {
+    assert.ok(line.split(/\s+/).includes(V8_FLAGS), `${where} runs with ${V8_FLAGS}`);
+    assert.equal(line.match(/--v8-flags/g)?.length, 1, `${where}: no other V8 flags`);
+  }
   const finalStage = dockerfile.slice(dockerfile.lastIndexOf("FROM "));
   assert.match(finalStage, /^USER 65532/m);
   assert.match(finalStage, /^ENTRYPOINT \["/m, "exec form: no shell");

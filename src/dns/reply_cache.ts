@@ -9,7 +9,7 @@
  */
 
 import { replyFor } from "./in_flight.ts";
-import { cacheSeconds, type CacheTtlLimits, replyTtls } from "./reply_ttl.ts";
+import { cacheSeconds, type CacheTtlLimits, rewriteTtls } from "./reply_ttl.ts";
 
 /** The TTL of a stale answer (RFC 8767 section 4 suggests 30 seconds). */
 export const STALE_TTL = 30;
@@ -31,12 +31,9 @@ export interface ReplyCacheStats {
   stale: number;
 }
 
-/** One kept reply. */
+/** One kept reply: its bytes as received and three times (no more, so 10,000 stay small). */
 export interface CacheEntry {
   reply: Uint8Array;
-  /** Offsets and received values of the TTL fields. */
-  offsets: number[];
-  ttls: number[];
   /** Clock time (ms) when it was stored, expires, and may no longer be answered stale. */
   storedAt: number;
   expiresAt: number;
@@ -110,14 +107,11 @@ export class ReplyCache {
     if (this.limits.maxEntries === 0) return false;
     const seconds = cacheSeconds(reply, this.limits);
     if (seconds <= 0) return false;
-    const ttls = replyTtls(reply)!; // cacheSeconds walked it already
     const now = this.#now();
     const expiresAt = now + seconds * 1000;
     this.#entries.delete(key);
     this.#entries.set(key, {
       reply: reply.slice(),
-      offsets: ttls.offsets,
-      ttls: ttls.ttls,
       storedAt: now,
       expiresAt,
       staleUntil: expiresAt + this.limits.staleMs,
@@ -140,12 +134,8 @@ export class ReplyCache {
     stale: boolean,
   ): Uint8Array {
     const copy = replyFor(entry.reply, query);
-    const view = new DataView(copy.buffer, copy.byteOffset, copy.byteLength);
     const elapsed = Math.floor((this.#now() - entry.storedAt) / 1000);
-    for (let i = 0; i < entry.offsets.length; i++) {
-      const ttl = stale ? STALE_TTL : Math.max(0, entry.ttls[i] - elapsed);
-      view.setUint32(entry.offsets[i], ttl);
-    }
+    rewriteTtls(copy, stale ? () => STALE_TTL : (ttl) => Math.max(0, ttl - elapsed)); // walked at store
     return copy;
   }
 }

@@ -101,6 +101,48 @@ export function replyTtls(reply: Uint8Array): ReplyTtls | undefined {
 }
 
 /**
+ * Rewrites every record's TTL of `reply` in place (OPT excluded): `ttl(received)` gives the new
+ * value. Used on the cache's copy of a reply as it is answered, so entries keep no offsets.
+ * Returns false when the reply cannot be walked (the cache never keeps such a reply).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rewriteTtls } from "./reply_ttl.ts";
+ * const reply = new Uint8Array([
+ *   0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1,
+ *   0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 192, 0, 2, 7,
+ * ]);
+ * assert.equal(rewriteTtls(reply, (ttl) => ttl - 100), true);
+ * assert.deepEqual([...reply.subarray(26, 30)], [0, 0, 0, 200]);
+ * ```
+ */
+export function rewriteTtls(reply: Uint8Array, ttl: (received: number) => number): boolean {
+  if (reply.length < 12) return false;
+  const questions = readU16(reply, 4);
+  const records = readU16(reply, 6) + readU16(reply, 8) + readU16(reply, 10);
+  let offset = 12;
+  for (let i = 0; i < questions; i++) {
+    offset = skipName(reply, offset);
+    if (offset < 0 || offset + 4 > reply.length) return false;
+    offset += 4;
+  }
+  for (let i = 0; i < records; i++) {
+    offset = skipName(reply, offset);
+    if (offset < 0 || offset + 10 > reply.length) return false;
+    if (readU16(reply, offset) !== QTYPE.OPT) {
+      const value = ttl(readU32(reply, offset + 4));
+      reply[offset + 4] = value >>> 24;
+      reply[offset + 5] = (value >>> 16) & 0xff;
+      reply[offset + 6] = (value >>> 8) & 0xff;
+      reply[offset + 7] = value & 0xff;
+    }
+    offset += 10 + readU16(reply, offset + 8);
+  }
+  return offset <= reply.length;
+}
+
+/**
  * How many seconds the cache may keep `reply`; 0 means it is not cached.
  *
  * @example

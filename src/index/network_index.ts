@@ -13,12 +13,14 @@ export interface AliasAddresses {
   v6: readonly string[];
 }
 
-/** Answerable pods holding one alias in one network. */
+/**
+ * Answerable pods holding one alias in one network. Holders are plain arrays rather than maps:
+ * nearly always one pod, and 10,000 pods then cost no map each (docs/benchmarks.md, memory).
+ */
 interface AliasEntry {
-  /** pod uid → its IPs */
-  pods: Map<string, readonly string[]>;
-  v4: string[];
-  v6: string[];
+  pods: PodRecord[];
+  v4: readonly string[];
+  v6: readonly string[];
   /** `v4` and `v6` as one answer, rebuilt when the entry changes. */
   both: AliasAddresses;
   /** Rotation counter for round-robin order. */
@@ -29,6 +31,12 @@ interface AliasEntry {
 export type AnswerableListener = (alias: string) => void;
 
 const NO_NETWORKS: readonly string[] = Object.freeze([]);
+const NONE: readonly string[] = NO_NETWORKS;
+
+/** `list` without the pod `uid` (a new array; holders are few). */
+function without(list: PodRecord[], uid: string): PodRecord[] {
+  return list.filter((pod) => pod.uid !== uid);
+}
 
 function rotate(list: readonly string[], turn: number): readonly string[] {
   if (list.length < 2) return list;
@@ -52,14 +60,12 @@ function rotate(list: readonly string[], turn: number): readonly string[] {
  */
 export class NetworkIndex {
   #pods = new Map<string, PodRecord>();
-  /** ip → pod uid → that pod's networks */
-  #sources = new Map<string, Map<string, readonly string[]>>();
+  /** ip → every pod holding it (ready or not; nearly always one) */
+  #sources = new Map<string, PodRecord[]>();
   /** ip → union of networks of every pod holding it (cached view of #sources) */
   #sourceNetworks = new Map<string, readonly string[]>();
   /** network → alias → answerable pods (nested: no key strings built per lookup) */
   #targets = new Map<string, Map<string, AliasEntry>>();
-  /** ip → answerable pods holding it */
-  #reverse = new Map<string, Map<string, PodRecord>>();
   #listeners = new Set<AnswerableListener>();
   #networkPods = new Map<string, number>();
   #synced = false;
@@ -125,11 +131,11 @@ export class NetworkIndex {
 
   /** Aliases of the answerable pods holding `ip` that share a network with `networks`. */
   aliasesOfIp(networks: readonly string[], ip: string): string[] {
-    const holders = this.#reverse.get(ip);
+    const holders = this.#sources.get(ip);
     if (!holders) return [];
     const aliases = new Set<string>();
-    for (const pod of holders.values()) {
-      if (pod.networks.some((n) => networks.includes(n))) {
+    for (const pod of holders) {
+      if (pod.answerable && pod.networks.some((n) => networks.includes(n))) {
         pod.aliases.forEach((a) => aliases.add(a));
       }
     }
@@ -190,29 +196,21 @@ export class NetworkIndex {
       this.#networkPods.set(network, (this.#networkPods.get(network) ?? 0) + 1);
     }
     for (const ip of record.ips) {
-      let holders = this.#sources.get(ip);
-      if (!holders) this.#sources.set(ip, holders = new Map());
-      holders.set(record.uid, record.networks);
-      this.#refreshSource(ip, holders);
+      const holders = this.#sources.get(ip);
+      if (holders) holders.push(record);
+      else this.#sources.set(ip, [record]);
+      this.#refreshSource(ip);
     }
     if (!record.answerable) return;
-    for (const ip of record.ips) {
-      let holders = this.#reverse.get(ip);
-      if (!holders) this.#reverse.set(ip, holders = new Map());
-      holders.set(record.uid, record);
-    }
     for (const network of record.networks) {
       for (const alias of record.aliases) {
         let aliases = this.#targets.get(network);
         if (!aliases) this.#targets.set(network, aliases = new Map());
         let entry = aliases.get(alias);
         if (!entry) {
-          aliases.set(
-            alias,
-            entry = { pods: new Map(), v4: [], v6: [], both: { v4: [], v6: [] }, turn: 0 },
-          );
+          aliases.set(alias, entry = { pods: [], v4: NONE, v6: NONE, both: EMPTY, turn: 0 });
         }
-        entry.pods.set(record.uid, record.ips);
+        entry.pods.push(record);
         refreshEntry(entry);
         if (!old?.answerable || !old.networks.includes(network) || !old.aliases.includes(alias)) {
           woken.add(alias);
@@ -233,33 +231,38 @@ export class NetworkIndex {
     for (const ip of record.ips) {
       const holders = this.#sources.get(ip);
       if (!holders) continue;
-      holders.delete(uid);
-      if (holders.size === 0) this.#sources.delete(ip);
-      this.#refreshSource(ip, holders);
+      const rest = without(holders, uid);
+      if (rest.length === 0) this.#sources.delete(ip);
+      else this.#sources.set(ip, rest);
+      this.#refreshSource(ip);
     }
     if (!record.answerable) return;
-    for (const ip of record.ips) {
-      const holders = this.#reverse.get(ip);
-      if (holders?.delete(uid) && holders.size === 0) this.#reverse.delete(ip);
-    }
     for (const network of record.networks) {
       for (const alias of record.aliases) {
         const aliases = this.#targets.get(network);
         const entry = aliases?.get(alias);
-        if (!entry?.pods.delete(uid)) continue;
-        if (entry.pods.size > 0) refreshEntry(entry);
+        if (!entry) continue;
+        const before = entry.pods.length;
+        entry.pods = without(entry.pods, uid);
+        if (entry.pods.length === before) continue;
+        if (entry.pods.length > 0) refreshEntry(entry);
         else if (aliases!.delete(alias) && aliases!.size === 0) this.#targets.delete(network);
       }
     }
   }
 
-  #refreshSource(ip: string, holders: Map<string, readonly string[]>): void {
-    if (holders.size === 0) {
+  #refreshSource(ip: string): void {
+    const holders = this.#sources.get(ip);
+    if (!holders) {
       this.#sourceNetworks.delete(ip);
       return;
     }
+    if (holders.length === 1) { // the usual case: the pod's own list, no copy
+      this.#sourceNetworks.set(ip, holders[0].networks);
+      return;
+    }
     const networks = new Set<string>();
-    for (const list of holders.values()) list.forEach((n) => networks.add(n));
+    for (const pod of holders) pod.networks.forEach((n) => networks.add(n));
     this.#sourceNetworks.set(ip, Object.freeze([...networks]));
   }
 
@@ -269,13 +272,22 @@ export class NetworkIndex {
   }
 }
 
+const EMPTY: AliasAddresses = Object.freeze({ v4: NONE, v6: NONE });
+
 function refreshEntry(entry: AliasEntry): void {
-  const v4 = new Set<string>();
-  const v6 = new Set<string>();
-  for (const ips of entry.pods.values()) {
-    for (const ip of ips) (ip.includes(":") ? v6 : v4).add(ip);
+  const [only] = entry.pods;
+  if (entry.pods.length === 1 && only.ips.every((ip) => !ip.includes(":"))) {
+    // the usual case: one IPv4-only pod; its own list is the answer (no copies per pod)
+    entry.v4 = only.ips;
+    entry.v6 = NONE;
+  } else {
+    const v4 = new Set<string>();
+    const v6 = new Set<string>();
+    for (const pod of entry.pods) {
+      for (const ip of pod.ips) (ip.includes(":") ? v6 : v4).add(ip);
+    }
+    entry.v4 = [...v4];
+    entry.v6 = [...v6];
   }
-  entry.v4 = [...v4];
-  entry.v6 = [...v6];
   entry.both = { v4: entry.v4, v6: entry.v6 };
 }

@@ -13,7 +13,6 @@
 import type { Logger } from "@logtape/logtape";
 import { type KubeApi, KubeApiError } from "../kube/api_client.ts";
 import { decodeBase64, encodeBase64 } from "../shared/base64.ts";
-import { generateWebhookCertificates, serviceDnsNames } from "./certificates.ts";
 import type { TlsMaterial } from "./server.ts";
 
 /** The bootstrapped material: what to serve, and the CA that clients must trust. */
@@ -82,6 +81,8 @@ export async function bootstrapTls(options: BootstrapOptions): Promise<Bootstrap
   const { api, secretName, log } = options;
   let tls = await readSecret(api, secretName);
   if (!tls) {
+    // loaded only when a certificate is made: @peculiar/x509 costs several MB of resident memory
+    const { generateWebhookCertificates, serviceDnsNames } = await import("./certificates.ts");
     const certs = await generateWebhookCertificates(
       serviceDnsNames(options.serviceName, api.namespace, options.clusterDomain),
     );

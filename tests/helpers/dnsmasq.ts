@@ -37,6 +37,8 @@ export interface DnsmasqOptions {
   localTtl?: number;
   /** Port to listen on (a free one when left out), e.g. to restart it where it was. */
   port?: number;
+  /** Every name under a domain answered with one IPv4 (`--address=/domain/ip`). */
+  wildcards?: Record<string, string>;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function startDnsmasq(
     `--txt-record=${BIG_TXT_NAME},${Array(5).fill(chunk).join(",")}`,
     ...Object.entries(hosts).map(([name, ips]) => `--host-record=${name},${ips.join(",")}`),
     ...(options.localTtl ? [`--local-ttl=${options.localTtl}`] : []),
+    ...Object.entries(options.wildcards ?? {}).map(([domain, ip]) => `--address=/${domain}/${ip}`),
   ];
   const child = new Deno.Command("dnsmasq", { args, stdout: "null", stderr: "null" }).spawn();
   const address = { hostname: "127.0.0.1", port };

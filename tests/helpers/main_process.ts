@@ -1,5 +1,5 @@
 /** main.ts as a subprocess, started the way an operator would, with explicit permissions. */
-import { localPermissionFlags } from "../../scripts/permission_flags.ts";
+import { localPermissionFlags, V8_FLAGS } from "../../scripts/permission_flags.ts";
 import { freePort, waitForTcp } from "./dnsmasq.ts";
 
 /**
@@ -39,6 +39,7 @@ export async function startMain(
     args: [
       "run",
       "--no-prompt",
+      V8_FLAGS,
       ...(await permissions),
       new URL("../../main.ts", import.meta.url).pathname,
       "--dns-listen",
