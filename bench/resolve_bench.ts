@@ -1,6 +1,7 @@
 /**
  * CPU cost of the hot path without sockets: parse + handler chain + answer, for an internal
- * answer and for the non-kubedock fast path up to the forward decision.
+ * answer, a forwarded name answered from the cache, and the non-kubedock path up to the forward
+ * decision (a cache miss).
  *
  * Usage: deno task bench:resolve
  *
@@ -14,7 +15,9 @@ import { buildResolver } from "../src/dns/server.ts";
 import { DnsServerState } from "../src/dns/state.ts";
 import type { Upstream } from "../src/dns/upstream.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
-import { encodeQuery } from "../tests/helpers/packet.ts";
+import { sharingKey } from "../src/dns/in_flight.ts";
+import { parseQuery } from "../src/dns/query.ts";
+import { encodeQuery, packet } from "../tests/helpers/packet.ts";
 import { podRecord } from "../tests/helpers/records.ts";
 
 const index = new NetworkIndex();
@@ -23,6 +26,7 @@ index.replaceAll([
   podRecord("app1", ["127.0.0.3"], ["app"], ["n1"]),
 ]);
 const nullUpstream: Upstream = { exchange: () => Promise.resolve(null), close: () => {} };
+const state = DnsServerState.fromConfig(DEFAULT_CONFIG);
 const resolve = buildResolver({
   listen: { hostname: "127.0.0.1", port: 0 },
   index,
@@ -30,11 +34,29 @@ const resolve = buildResolver({
   ttl: 10,
   searchSuffix: "ci.svc.cluster.local",
   internalDomains: [],
-  state: DnsServerState.fromConfig(DEFAULT_CONFIG),
+  state,
 }, new LoopProbe({ shared: 0, loops: 0 }));
 const context: DispatchContext = { resolve, stats: { dropped: 0, rejected: 0 }, transport: "udp" };
 const internalQuery = encodeQuery("db", "A");
 const searchQuery = encodeQuery("db.ci.svc.cluster.local", "A", 1, 1232);
+const cachedQuery = encodeQuery("registry.example.test", "A", 1, 1232);
+{ // the cache holds upstream's answer for registry.example.test
+  const parsed = parseQuery(cachedQuery.slice());
+  if (parsed.kind !== "query") throw new Error("unparsable bench query");
+  const reply = new Uint8Array(packet.encode({
+    type: "response",
+    id: 1,
+    flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE,
+    questions: [{ type: "A", name: "registry.example.test", class: "IN" }],
+    answers: [{ type: "A", name: "registry.example.test", ttl: 300, data: "192.0.2.7" }],
+    additionals: [{ type: "OPT", name: ".", udpPayloadSize: 1232 } as packet.Answer],
+  }));
+  state.cache.store(
+    sharingKey({ query: parsed.query, transport: "udp" }),
+    reply,
+    performance.now(),
+  );
+}
 
 Deno.bench("internal answer (db A from a pod)", { group: "resolve", baseline: true }, () => {
   dispatch(context, internalQuery.slice(), "127.0.0.3");
@@ -42,6 +64,10 @@ Deno.bench("internal answer (db A from a pod)", { group: "resolve", baseline: tr
 
 Deno.bench("internal answer through the search suffix, EDNS", { group: "resolve" }, () => {
   dispatch(context, searchQuery.slice(), "127.0.0.3");
+});
+
+Deno.bench("forwarded name answered from the cache, EDNS", { group: "resolve" }, () => {
+  dispatch(context, cachedQuery.slice(), "127.0.0.99");
 });
 
 Deno.bench("non-kubedock source up to the forward decision", { group: "resolve" }, () => {

@@ -8,7 +8,7 @@ import { cacheHandler } from "../src/dns/cache.ts";
 import type { DnsRequest } from "../src/dns/handler.ts";
 import { parseQuery } from "../src/dns/query.ts";
 import { ReplyCache, STALE_TTL } from "../src/dns/reply_cache.ts";
-import { cacheSeconds } from "../src/dns/reply_ttl.ts";
+import { cacheSeconds, rewriteTtls } from "../src/dns/reply_ttl.ts";
 import { decode, encodeQuery, packet } from "./helpers/packet.ts";
 
 const LIMITS = { maxTtl: 300, negativeTtl: 5 };
@@ -60,10 +60,10 @@ const soa = (ttl: number, minimum: number): Answer => ({
   },
 });
 
-function request(name: string, id = 9): DnsRequest {
+function request(name: string, id = 9, receivedAt = 0): DnsRequest {
   const parsed = parseQuery(encodeQuery(name, "A", id, 1232));
   assert.ok(parsed.kind === "query");
-  return { query: parsed.query, source: "127.0.0.2", transport: "udp", receivedAt: 0 };
+  return { query: parsed.query, source: "127.0.0.2", transport: "udp", receivedAt };
 }
 
 Deno.test("how long a reply is kept", async (t) => {
@@ -101,19 +101,19 @@ Deno.test("how long a reply is kept", async (t) => {
 
 Deno.test("a reply from the cache", async (t) => {
   let now = 0;
-  const cache = new ReplyCache({ ...LIMITS, maxEntries: 10, staleMs: 60_000 }, () => now);
+  const cache = new ReplyCache({ ...LIMITS, maxEntries: 10, staleMs: 60_000 });
   const original = reply("db.example.test", {
     answers: [a("db.example.test", 120), a("db.example.test", 100, "192.0.2.8")],
     authorities: [soa(200, 50)],
   });
-  assert.equal(cache.store("k", original), true);
+  assert.equal(cache.store("k", original, now), true);
 
   await t.step("differs only in ID, question case and TTLs lowered by the seconds kept", () => {
     now = 7_900; // 7 whole seconds
-    const found = cache.lookup("k");
+    const found = cache.lookup("k", now);
     assert.equal(found?.state, "fresh");
     const query = request("DB.Example.TEST", 4321).query;
-    const mine = decode(cache.answer(found!.entry, query, false));
+    const mine = decode(cache.answer(found!.entry, query, false, now));
     const first = decode(original);
     assert.equal(mine.id, 4321);
     assert.deepEqual(mine.questions, [{ name: "DB.Example.TEST", type: "A", class: "IN" }]);
@@ -129,12 +129,12 @@ Deno.test("a reply from the cache", async (t) => {
 
   await t.step("expired: stale inside the window (TTL 30), gone after it", () => {
     now = 100_500;
-    const found = cache.lookup("k");
+    const found = cache.lookup("k", now);
     assert.equal(found?.state, "stale");
-    const stale = decode(cache.answer(found!.entry, request("db.example.test").query, true));
+    const stale = decode(cache.answer(found!.entry, request("db.example.test").query, true, now));
     assert.deepEqual(stale.answers.map((r) => r.ttl), [STALE_TTL, STALE_TTL]);
     now = 100_000 + 60_000;
-    assert.equal(cache.lookup("k"), undefined);
+    assert.equal(cache.lookup("k", now), undefined);
     assert.equal(cache.size, 0);
   });
 });
@@ -165,10 +165,11 @@ Deno.test("the cache never exceeds --cache-size under 100,000 distinct names", a
 
 Deno.test("serve-stale in the handler", async (t) => {
   let now = 0;
-  const cache = new ReplyCache({ ...LIMITS, maxEntries: 10, staleMs: 60_000 }, () => now);
+  const cache = new ReplyCache({ ...LIMITS, maxEntries: 10, staleMs: 60_000 });
   let down = false;
   let asked = 0;
-  const handler = cacheHandler({ cache, upstreamsDown: () => down });
+  const handler = cacheHandler({ cache, upstreamsDown: () => down, now: () => now });
+  const ask = (name: string) => request(name, 9, now);
   const upstream = (fail: "none" | "silent" | "servfail") => (r: DnsRequest) => {
     asked++;
     if (fail === "silent") return Promise.resolve(null);
@@ -177,31 +178,51 @@ Deno.test("serve-stale in the handler", async (t) => {
       : reply(r.query.name, { answers: [a(r.query.name, 10)] });
     return Promise.resolve(bytes);
   };
-  await handler(request("x.example.test"), upstream("none"));
+  await handler(ask("x.example.test"), upstream("none"));
   now = 11_000; // expired
 
   await t.step("upstream silent or SERVFAIL: the expired entry answers, TTL 30", async () => {
     for (const fail of ["silent", "servfail"] as const) {
-      const answer = decode((await handler(request("x.example.test"), upstream(fail)))!);
+      const answer = decode((await handler(ask("x.example.test"), upstream(fail)))!);
       assert.equal(answer.rcode, "NOERROR");
       assert.deepEqual(answer.answers.map((r) => r.ttl), [30]);
     }
     assert.equal(cache.stats.stale, 2);
-    const fresh = await handler(request("new.example.test"), upstream("silent"));
+    const fresh = await handler(ask("new.example.test"), upstream("silent"));
     assert.equal(fresh, null, "nothing kept for a new name: the failure is the answer");
   });
 
   await t.step("every upstream down: answered at once, renewed in the background", async () => {
     down = true;
     asked = 0;
-    const answer = handler(request("x.example.test"), upstream("none"));
+    const answer = handler(ask("x.example.test"), upstream("none"));
     assert.ok(answer instanceof Uint8Array, "answered without waiting for upstream");
     assert.deepEqual(decode(answer).answers.map((r) => r.ttl), [30]);
     assert.equal(asked, 1, "asked upstream behind the answer");
     await new Promise((r) => setTimeout(r, 0));
     down = false;
-    const renewed = handler(request("x.example.test"), upstream("none"));
+    const renewed = handler(ask("x.example.test"), upstream("none"));
     assert.ok(renewed instanceof Uint8Array, "the background answer is kept: a fresh hit");
     assert.deepEqual(decode(renewed).answers.map((r) => r.ttl), [10]);
   });
+});
+
+Deno.test("mutated replies: the TTL walk always ends, never throws, keeps nothing unreadable", () => {
+  const good = reply("nope.example.test", { rcode: 3, authorities: [soa(60, 3)] });
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  let kept = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const bytes = good.slice(0, Math.max(12, Math.floor(good.length * (0.5 + random()))));
+    for (let flips = 1 + Math.floor(random() * 4); flips > 0; flips--) {
+      bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+    }
+    const seconds = cacheSeconds(bytes, LIMITS);
+    assert.ok(seconds >= 0 && seconds <= LIMITS.maxTtl);
+    if (seconds > 0) {
+      kept++;
+      assert.equal(rewriteTtls(bytes, (ttl) => ttl), true, "what is kept can be walked again");
+    }
+  }
+  assert.ok(kept > 0, "some mutations stay cacheable (the check is not vacuous)");
 });

@@ -19,6 +19,8 @@ export interface CacheHandlerOptions {
   cache: ReplyCache;
   /** Whether every upstream is marked down now. */
   upstreamsDown: () => boolean;
+  /** The clock of `receivedAt` (default `performance.now`), read when a reply is stored. */
+  now?: () => number;
 }
 
 function failed(reply: DnsReply): boolean {
@@ -44,7 +46,7 @@ function failed(reply: DnsReply): boolean {
  * ]);
  * let asked = 0;
  * const upstream = () => (asked++, Promise.resolve(answer.slice()));
- * const request = () => ({ query: parsed.query, source: "127.0.0.2", transport: "udp" as const, receivedAt: 0 });
+ * const request = () => ({ query: parsed.query, source: "127.0.0.2", transport: "udp" as const, receivedAt: performance.now() });
  * await handler(request(), upstream);
  * const second = await handler(request(), upstream);
  * assert.equal(asked, 1); // the second came from the cache
@@ -54,9 +56,10 @@ function failed(reply: DnsReply): boolean {
  */
 export function cacheHandler(options: CacheHandlerOptions): DnsHandler {
   const { cache } = options;
-  const stale = (request: DnsRequest, found: NonNullable<CacheLookup>) => {
+  const now = options.now ?? (() => performance.now());
+  const stale = (request: DnsRequest, found: NonNullable<CacheLookup>, at: number) => {
     cache.stats.stale++;
-    return cache.answer(found.entry, request.query, true);
+    return cache.answer(found.entry, request.query, true, at);
   };
   const ask = async (
     request: DnsRequest,
@@ -66,25 +69,25 @@ export function cacheHandler(options: CacheHandlerOptions): DnsHandler {
   ): Promise<DnsReply> => {
     const reply = await next(request);
     if (!failed(reply)) {
-      cache.store(key, reply!);
+      cache.store(key, reply!, now());
       return reply;
     }
-    return found ? stale(request, found) : reply;
+    return found ? stale(request, found, now()) : reply;
   };
   return (request, next) => {
     const key = sharingKey(request);
-    const found = cache.lookup(key);
+    const found = cache.lookup(key, request.receivedAt); // no clock read on a hit
     if (found?.state === "fresh") {
       cache.stats.hits++;
       request.path ??= "cached";
-      return cache.answer(found.entry, request.query, false);
+      return cache.answer(found.entry, request.query, false, request.receivedAt);
     }
     cache.stats.misses++;
     if (found && options.upstreamsDown()) {
       // renew in the background; the in-flight sharing keeps this to one exchange per name
       ask({ ...request }, next, key, undefined).catch(() => {});
       request.path ??= "cached";
-      return stale(request, found);
+      return stale(request, found, request.receivedAt);
     }
     return ask(request, next, key, found);
   };

@@ -147,6 +147,8 @@ export class HoldRegistry {
     if (fromSource >= this.limits.maxPendingPerSource) {
       return this.#refuse(request, "source_limit");
     }
+    // held up to --wait-timeout: its bytes get a buffer of their own rather than pin a slab
+    request.query.raw = request.query.raw.slice();
     return new Promise<DnsReply>((resolve) => {
       const held: Held = {
         request,
@@ -194,7 +196,7 @@ export class HoldRegistry {
         return this.#finish(held, reply, "relayed");
       }
     }
-    held.negative = reply;
+    held.negative = reply && reply.slice(); // kept up to --wait-timeout: a buffer of its own
     this.#check(held);
   }
 

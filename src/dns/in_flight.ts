@@ -8,6 +8,7 @@
  * @module
  */
 
+import { copyBytes } from "./byte_slab.ts";
 import type { DnsHandler, DnsReply, DnsRequest } from "./handler.ts";
 import { FLAG, readU16, setId } from "./message.ts";
 
@@ -73,7 +74,7 @@ export function replyFor(
   reply: Uint8Array,
   query: { id: number; raw: Uint8Array; questionEnd: number },
 ): Uint8Array {
-  const copy = reply.slice();
+  const copy = copyBytes(reply);
   setId(copy, query.id);
   if (copy.length >= query.questionEnd) copy.set(query.raw.subarray(12, query.questionEnd), 12);
   return copy;

@@ -99,3 +99,27 @@ export function setId(message: Uint8Array, id: number): void {
   message[0] = id >> 8;
   message[1] = id & 255;
 }
+
+/**
+ * Skips a possibly compressed name at `offset`; the offset just after it, or -1 when it runs off
+ * the end or uses a reserved label type.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { skipName } from "./message.ts";
+ * assert.equal(skipName(new Uint8Array([2, 100, 98, 0, 0, 1]), 0), 4); // "db."
+ * assert.equal(skipName(new Uint8Array([0xc0, 12]), 0), 2); // a pointer ends the name
+ * assert.equal(skipName(new Uint8Array([5, 100]), 0), -1);
+ * ```
+ */
+export function skipName(bytes: Uint8Array, offset: number): number {
+  for (;;) {
+    if (!(offset >= 0 && offset < bytes.length)) return -1; // also a -1 passed back in
+    const length = bytes[offset];
+    if (length === 0) return offset + 1;
+    if ((length & 0xc0) === 0xc0) return offset + 2 <= bytes.length ? offset + 2 : -1;
+    if (length > 63) return -1;
+    offset += length + 1;
+  }
+}

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { FLAG, RCODE, readU16 } from "./message.ts";
+import { FLAG, RCODE, readU16, skipName } from "./message.ts";
 import { headerOnlyReply } from "./reply.ts";
 
 /** A parsed query. `name` is lowercase without the trailing dot (`""` for the root). */
@@ -107,18 +107,6 @@ function readQuestionName(
       nameChars[chars++] = c;
     }
     offset += length;
-  }
-}
-
-/** Skips a possibly compressed name; returns the offset after it, or -1. */
-function skipName(bytes: Uint8Array, offset: number): number {
-  for (;;) {
-    if (offset >= bytes.length) return -1;
-    const length = bytes[offset];
-    if (length === 0) return offset + 1;
-    if ((length & 0xc0) === 0xc0) return offset + 2 <= bytes.length ? offset + 2 : -1;
-    if (length > 63) return -1;
-    offset += length + 1;
   }
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { allocateBytes } from "./byte_slab.ts";
 import type { DnsRequest } from "./handler.ts";
 import { CLASS_IN, FLAG, QTYPE, RCODE, readU16, type Transport } from "./message.ts";
 import type { Query } from "./query.ts";
@@ -74,8 +75,8 @@ export function buildResponse(
     size = next;
     fitting++;
   }
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
+  const out = allocateBytes(size);
+  const view = new DataView(out.buffer, out.byteOffset, size);
   let flags = FLAG.QR | (query.flags & (FLAG.OPCODE_MASK | FLAG.RD)) | FLAG.RA | rcode;
   if (options.authoritative) flags |= FLAG.AA;
   if (fitting < answers.length) flags |= FLAG.TC;

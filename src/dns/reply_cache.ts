@@ -1,6 +1,7 @@
 /**
- * The store of forwarded replies: at most `maxEntries` of them, least recently used evicted
- * first. An entry is fresh for the seconds {@linkcode cacheSeconds} allows and may be answered
+ * The store of forwarded replies: at most `maxEntries` of them, the least recently used evicted
+ * first (approximately: "second chance", so a hit only sets a flag instead of reordering the map;
+ * an entry used since it was last passed over is moved to the young end once instead of evicted). An entry is fresh for the seconds {@linkcode cacheSeconds} allows and may be answered
  * stale (serve-stale, RFC 8767) for `staleMs` after that. A reply from the store differs from
  * the one upstream sent only in its ID, its question case and its TTLs, which are decremented by
  * the whole seconds it spent here (or set to {@linkcode STALE_TTL} when stale).
@@ -38,6 +39,8 @@ export interface CacheEntry {
   storedAt: number;
   expiresAt: number;
   staleUntil: number;
+  /** Looked up since it was stored or last passed over by eviction. */
+  used: boolean;
 }
 
 /** What a lookup found: nothing, a fresh entry, or one only good for serve-stale. */
@@ -47,40 +50,37 @@ export type CacheLookup =
   | undefined;
 
 /**
- * The LRU store, with an injectable clock (milliseconds, monotonic).
+ * The LRU store. Times are milliseconds of one monotonic clock (`performance.now()` in the
+ * server), given by the caller: the cache handler passes the query's arrival time, so a hit
+ * reads no clock.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { ReplyCache } from "./reply_cache.ts";
- * let now = 0;
- * const cache = new ReplyCache({ maxEntries: 10, maxTtl: 300, negativeTtl: 5, staleMs: 3_600_000 }, () => now);
+ * const cache = new ReplyCache({ maxEntries: 10, maxTtl: 300, negativeTtl: 5, staleMs: 3_600_000 });
  * const reply = new Uint8Array([
  *   0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1,
  *   0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 7,
  * ]);
- * assert.equal(cache.store("db/A", reply), true);
- * now = 12_500;
- * const found = cache.lookup("db/A");
+ * assert.equal(cache.store("db/A", reply, 0), true);
+ * const found = cache.lookup("db/A", 12_500);
  * assert.equal(found?.state, "fresh");
  * const query = { id: 9, raw: new Uint8Array([0, 9, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 68, 66, 0, 0, 1, 0, 1]), questionEnd: 20 };
- * const answer = cache.answer(found!.entry, query, false);
+ * const answer = cache.answer(found!.entry, query, false, 12_500);
  * assert.equal(answer[1], 9); // the client's ID
  * assert.equal(answer[13], 68); // the client's case
  * assert.equal(answer[29], 48); // TTL 60 - 12
- * now = 61_000;
- * assert.equal(cache.lookup("db/A")?.state, "stale");
+ * assert.equal(cache.lookup("db/A", 61_000)?.state, "stale");
  * ```
  */
 export class ReplyCache {
   readonly limits: Readonly<ReplyCacheLimits>;
   readonly stats: ReplyCacheStats = { hits: 0, misses: 0, evictions: 0, stale: 0 };
   #entries = new Map<string, CacheEntry>();
-  #now: () => number;
 
-  constructor(limits: ReplyCacheLimits, now: () => number = () => performance.now()) {
+  constructor(limits: ReplyCacheLimits) {
     this.limits = limits;
-    this.#now = now;
   }
 
   /** Entries kept now. */
@@ -88,26 +88,23 @@ export class ReplyCache {
     return this.#entries.size;
   }
 
-  /** The entry for `key`, marked most recently used; expired past the stale window → removed. */
-  lookup(key: string): CacheLookup {
+  /** The entry for `key`, marked used; expired past the stale window → removed. */
+  lookup(key: string, now: number): CacheLookup {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
-    const now = this.#now();
     if (now >= entry.staleUntil) {
       this.#entries.delete(key);
       return undefined;
     }
-    this.#entries.delete(key); // re-inserted last: Map order is the LRU order
-    this.#entries.set(key, entry);
+    entry.used = true;
     return { state: now < entry.expiresAt ? "fresh" : "stale", entry };
   }
 
   /** Keeps `reply` under `key` if its rcode and TTLs allow; true when it was kept. */
-  store(key: string, reply: Uint8Array): boolean {
+  store(key: string, reply: Uint8Array, now: number): boolean {
     if (this.limits.maxEntries === 0) return false;
     const seconds = cacheSeconds(reply, this.limits);
     if (seconds <= 0) return false;
-    const now = this.#now();
     const expiresAt = now + seconds * 1000;
     this.#entries.delete(key);
     this.#entries.set(key, {
@@ -115,13 +112,23 @@ export class ReplyCache {
       storedAt: now,
       expiresAt,
       staleUntil: expiresAt + this.limits.staleMs,
+      used: false,
     });
-    for (const oldest of this.#entries.keys()) {
-      if (this.#entries.size <= this.limits.maxEntries) break;
-      this.#entries.delete(oldest);
-      this.stats.evictions++;
-    }
+    while (this.#entries.size > this.limits.maxEntries) this.#evictOne();
     return true;
+  }
+
+  /** Map order is insertion order: the oldest unused entry goes; used ones get a second chance. */
+  #evictOne(): void {
+    for (const [key, entry] of this.#entries) {
+      this.#entries.delete(key);
+      if (!entry.used) {
+        this.stats.evictions++;
+        return;
+      }
+      entry.used = false;
+      this.#entries.set(key, entry); // to the young end, passed over once
+    }
   }
 
   /**
@@ -132,9 +139,10 @@ export class ReplyCache {
     entry: CacheEntry,
     query: { id: number; raw: Uint8Array; questionEnd: number },
     stale: boolean,
+    now: number,
   ): Uint8Array {
     const copy = replyFor(entry.reply, query);
-    const elapsed = Math.floor((this.#now() - entry.storedAt) / 1000);
+    const elapsed = Math.floor((now - entry.storedAt) / 1000);
     rewriteTtls(copy, stale ? () => STALE_TTL : (ttl) => Math.max(0, ttl - elapsed)); // walked at store
     return copy;
   }

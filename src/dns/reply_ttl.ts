@@ -8,7 +8,7 @@
  * @module
  */
 
-import { QTYPE, RCODE, readU16 } from "./message.ts";
+import { QTYPE, RCODE, readU16, skipName } from "./message.ts";
 
 const TYPE_SOA = 6;
 
@@ -33,18 +33,6 @@ export interface CacheTtlLimits {
 function readU32(bytes: Uint8Array, offset: number): number {
   return ((bytes[offset] << 24) >>> 0) + (bytes[offset + 1] << 16) + (bytes[offset + 2] << 8) +
     bytes[offset + 3];
-}
-
-/** The offset just past the (possibly compressed) name at `offset`, or -1 when it runs off the end. */
-function skipName(bytes: Uint8Array, offset: number): number {
-  while (offset < bytes.length) {
-    const length = bytes[offset];
-    if (length === 0) return offset + 1;
-    if ((length & 0xc0) === 0xc0) return offset + 2 <= bytes.length ? offset + 2 : -1;
-    if (length & 0xc0) return -1; // the reserved label types
-    offset += 1 + length;
-  }
-  return -1;
 }
 
 /**

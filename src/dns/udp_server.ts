@@ -5,6 +5,7 @@
  * @module
  */
 
+import { copyBytes } from "./byte_slab.ts";
 import type { DnsReply, DnsResolver } from "./handler.ts";
 import { PendingReplies } from "./pending_replies.ts";
 import {
@@ -66,7 +67,7 @@ export async function serveUdp(conn: Deno.DatagramConn, options: UdpServeOptions
     const client = addr as Deno.NetAddr;
     let reply: DnsReply | Promise<DnsReply>;
     try {
-      reply = dispatch(context, data.slice(), client.hostname);
+      reply = dispatch(context, copyBytes(data), client.hostname);
     } catch {
       options.stats.dropped++;
       continue;

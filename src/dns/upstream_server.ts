@@ -7,6 +7,7 @@
  * @module
  */
 
+import { copyBytes } from "./byte_slab.ts";
 import type { HostPort } from "../config/host_port.ts";
 import { frame, FrameReader, writeAll } from "./tcp_framing.ts";
 import { readU16, sameQuestion, setId, type Transport } from "./message.ts";
@@ -127,7 +128,7 @@ class UdpExchanger {
       const pending = this.#pending.get(id);
       if (!pending || !sameQuestion(pending.message, pending.questionEnd, data)) continue;
       this.#pending.delete(id);
-      const reply = data.slice();
+      const reply = copyBytes(data); // whatever keeps a reply long copies it (cache, hold)
       setId(reply, pending.clientId);
       pending.resolve(reply);
     }
