@@ -1,6 +1,7 @@
 /**
  * Requests to the Kubernetes API over Deno's native `fetch` (which, unlike client-node's undici
- * under Deno, reports cut streams and refused connections; see FACTS.md).
+ * under Deno, reports cut streams and refused connections: under Deno 2.9 a client-node watch
+ * whose connection is cut mid-stream hangs for ever, undici's body reader never settling).
  *
  * @module
  */
