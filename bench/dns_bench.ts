@@ -11,7 +11,7 @@
  * @module
  */
 
-import { freePort } from "../tests/helpers/dnsmasq.ts";
+import { freePort } from "../src/testing/dnsmasq.ts";
 import { DISTINCT_NAMES, dnsperf, percentile, type PerfResult, startBench } from "./harness.ts";
 
 const secondsArg = Deno.args.indexOf("--seconds");

@@ -26,7 +26,7 @@ import type { Upstream } from "../src/dns/upstream.ts";
 import { kubedockPod } from "../src/fake/kubedock_pod.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import { startBench } from "./harness.ts";
-import { decode, encodeQuery } from "../tests/helpers/packet.ts";
+import { decode, encodeQuery } from "../src/testing/packet.ts";
 
 const WAIT_TIMEOUT_S = 5;
 const setup = await startBench([`--wait-timeout`, `${WAIT_TIMEOUT_S}s`]);

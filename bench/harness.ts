@@ -6,9 +6,9 @@
  */
 
 import { FakeApiServer } from "../src/fake/api_server.ts";
-import { kubedockPod } from "../tests/helpers/pods.ts";
-import { type Dnsmasq, startDnsmasq } from "../tests/helpers/dnsmasq.ts";
-import { mainPermissions, type MainProcess, startMain } from "../tests/helpers/main_process.ts";
+import { kubedockPod } from "../src/testing/mod.ts";
+import { type Dnsmasq, startDnsmasq } from "../src/testing/dnsmasq.ts";
+import { mainPermissions, type MainProcess, startMain } from "../src/testing/main_process.ts";
 
 /** 1,000 names dnsmasq answers, so a forwarding run can ask each rarely (no sharing in flight). */
 export const DISTINCT_NAMES = Array.from({ length: 1_000 }, (_, i) => `f${i}.bench.test`);

@@ -17,8 +17,8 @@ import type { Upstream } from "../src/dns/upstream.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import { sharingKey } from "../src/dns/in_flight.ts";
 import { parseQuery } from "../src/dns/query.ts";
-import { encodeQuery, packet } from "../tests/helpers/packet.ts";
-import { podRecord } from "../tests/helpers/records.ts";
+import { encodeQuery, packet } from "../src/testing/packet.ts";
+import { podRecord } from "../src/testing/records.ts";
 
 const index = new NetworkIndex();
 index.replaceAll([

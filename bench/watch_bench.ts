@@ -21,8 +21,8 @@ import { KubeApi } from "../src/kube/api_client.ts";
 import { podToRecord } from "../src/kube/pod_to_record.ts";
 import { PodWatcher } from "../src/kube/pod_watcher.ts";
 import { kubeconfigFor } from "../src/fake/routes.ts";
-import { freePort, startDnsmasq } from "../tests/helpers/dnsmasq.ts";
-import { mainPermissions, startMain } from "../tests/helpers/main_process.ts";
+import { freePort, startDnsmasq } from "../src/testing/dnsmasq.ts";
+import { mainPermissions, startMain } from "../src/testing/main_process.ts";
 import { dnsperf } from "./harness.ts";
 import { summarizeHeap, takeHeapSnapshot } from "./heap_snapshot.ts";
 

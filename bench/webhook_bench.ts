@@ -8,10 +8,10 @@
  */
 
 import { generateWebhookCertificates } from "../src/webhook/certificates.ts";
-import { freePort } from "../tests/helpers/dnsmasq.ts";
-import { mainPermissions, startMain } from "../tests/helpers/main_process.ts";
-import { kubedockPod } from "../tests/helpers/pods.ts";
-import { startKubeApiserver } from "../tests/helpers/webhook_setup.ts";
+import { freePort } from "../src/testing/dnsmasq.ts";
+import { mainPermissions, startMain } from "../src/testing/main_process.ts";
+import { kubedockPod } from "../src/testing/mod.ts";
+import { startKubeApiserver } from "../src/testing/kube_apiserver.ts";
 import { percentile } from "./harness.ts";
 
 const REVIEWS = 2_000;

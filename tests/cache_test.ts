@@ -7,9 +7,9 @@ import { DnsUpstream } from "../src/dns/upstream.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import { freePort } from "../src/fake/free_port.ts";
 import { dig } from "./helpers/dig.ts";
-import { startDnsmasq } from "./helpers/dnsmasq.ts";
+import { startDnsmasq } from "../src/testing/dnsmasq.ts";
 import { startTestDnsServer, type TestServerOverrides } from "./helpers/dns_server.ts";
-import { decode, encodeQuery, packet } from "./helpers/packet.ts";
+import { decode, encodeQuery, packet } from "../src/testing/packet.ts";
 import { scriptedUpstream } from "./helpers/scripted_upstream.ts";
 import { RawUdpClient } from "./helpers/udp_client.ts";
 

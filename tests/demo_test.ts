@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { answerData, dig } from "./helpers/dig.ts";
-import { freePort } from "./helpers/dnsmasq.ts";
+import { freePort } from "../src/testing/dnsmasq.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 

@@ -5,11 +5,11 @@
 import assert from "node:assert/strict";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import type { PodRecord } from "../src/index/pod_record.ts";
-import { podRecord } from "./helpers/records.ts";
+import { podRecord } from "../src/testing/records.ts";
 import { startTestDnsServer } from "./helpers/dns_server.ts";
 import { DnsUpstream } from "../src/dns/upstream.ts";
 import { answerData, dig } from "./helpers/dig.ts";
-import { BIG_TXT_NAME, freePort, startDnsmasq } from "./helpers/dnsmasq.ts";
+import { BIG_TXT_NAME, freePort, startDnsmasq } from "../src/testing/dnsmasq.ts";
 
 const WAIT_MS = 1_500;
 const UPSTREAM_TIMEOUT_MS = 300;

@@ -15,7 +15,7 @@ import { type Transport } from "../src/dns/message.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import type { PodRecord } from "../src/index/pod_record.ts";
 import { mutate, random } from "./helpers/mutate.ts";
-import { decode, encodeQuery } from "./helpers/packet.ts";
+import { decode, encodeQuery } from "../src/testing/packet.ts";
 
 const SUFFIX = "ci.svc.cluster.local";
 const CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";

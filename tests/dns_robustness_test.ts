@@ -6,12 +6,12 @@
 import assert from "node:assert/strict";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import type { PodRecord } from "../src/index/pod_record.ts";
-import { podRecord } from "./helpers/records.ts";
+import { podRecord } from "../src/testing/records.ts";
 import { startTestDnsServer } from "./helpers/dns_server.ts";
 import { DnsUpstream } from "../src/dns/upstream.ts";
 import { answerData, dig } from "./helpers/dig.ts";
-import { startDnsmasq } from "./helpers/dnsmasq.ts";
-import { decode, encodeQuery } from "./helpers/packet.ts";
+import { startDnsmasq } from "../src/testing/dnsmasq.ts";
+import { decode, encodeQuery } from "../src/testing/packet.ts";
 import { RawUdpClient } from "./helpers/udp_client.ts";
 import { mutate, random } from "./helpers/mutate.ts";
 

@@ -8,7 +8,7 @@ import { NetworkIndex } from "../src/index/network_index.ts";
 import { startTestDnsServer } from "./helpers/dns_server.ts";
 import { DnsUpstream } from "../src/dns/upstream.ts";
 import { setId } from "../src/dns/message.ts";
-import { decode, encodeQuery, packet } from "./helpers/packet.ts";
+import { decode, encodeQuery, packet } from "../src/testing/packet.ts";
 import { RawUdpClient } from "./helpers/udp_client.ts";
 import { scriptedUpstream } from "./helpers/scripted_upstream.ts";
 

@@ -9,8 +9,8 @@ import { holdHandler } from "../src/dns/hold.ts";
 import { DnsServerState } from "../src/dns/state.ts";
 import { parseQuery } from "../src/dns/query.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
-import { decode, encodeQuery, packet } from "./helpers/packet.ts";
-import { podRecord } from "./helpers/records.ts";
+import { decode, encodeQuery, packet } from "../src/testing/packet.ts";
+import { podRecord } from "../src/testing/records.ts";
 
 const SUFFIX = "ci.svc.cluster.local";
 const WAIT_MS = 5_000;

@@ -4,7 +4,7 @@ import type { DnsRequest, DnsResolver } from "../src/dns/handler.ts";
 import { shareInFlight } from "../src/dns/in_flight.ts";
 import { parseQuery } from "../src/dns/query.ts";
 import { setId, type Transport } from "../src/dns/message.ts";
-import { decode, encodeQuery, packet } from "./helpers/packet.ts";
+import { decode, encodeQuery, packet } from "../src/testing/packet.ts";
 
 function request(
   name: string,

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { FakeApiServer } from "../src/fake/api_server.ts";
 import { Kubectl } from "./helpers/kubectl.ts";
-import { eventually, kubedockPod } from "./helpers/pods.ts";
+import { eventually, kubedockPod } from "../src/testing/mod.ts";
 
 Deno.test("kubectl against the fake API server", async (t) => {
   const fake = FakeApiServer.start({ namespace: "ci" });

@@ -8,12 +8,12 @@ import { DnsUpstream, type Upstream } from "../src/dns/upstream.ts";
 import { FakeApiServer } from "../src/fake/api_server.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import { startTestDnsServer } from "./helpers/dns_server.ts";
-import { podRecord } from "./helpers/records.ts";
+import { podRecord } from "../src/testing/records.ts";
 import { freePort } from "../src/fake/free_port.ts";
 import { answerData, dig } from "./helpers/dig.ts";
-import { dnsmasqArgs, waitForTcp } from "./helpers/dnsmasq.ts";
-import { mainPermissions, startMain } from "./helpers/main_process.ts";
-import { eventually, kubedockPod } from "./helpers/pods.ts";
+import { dnsmasqArgs, waitForTcp } from "../src/testing/dnsmasq.ts";
+import { mainPermissions, startMain } from "../src/testing/main_process.ts";
+import { eventually, kubedockPod } from "../src/testing/mod.ts";
 
 const UPSTREAM_TIMEOUT_MS = 500;
 

@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { FakeApiServer } from "../src/fake/api_server.ts";
 import { answerData, dig } from "./helpers/dig.ts";
-import { startDnsmasq } from "./helpers/dnsmasq.ts";
-import { mainPermissions, startMain } from "./helpers/main_process.ts";
-import { eventually, kubedockPod } from "./helpers/pods.ts";
+import { startDnsmasq } from "../src/testing/dnsmasq.ts";
+import { mainPermissions, startMain } from "../src/testing/main_process.ts";
+import { eventually, kubedockPod } from "../src/testing/mod.ts";
 
 const WAIT = "1500ms";
 

@@ -4,17 +4,17 @@
  */
 import assert from "node:assert/strict";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
-import { encodeQuery } from "./helpers/packet.ts";
+import { encodeQuery } from "../src/testing/packet.ts";
 import { RawUdpClient } from "./helpers/udp_client.ts";
 import { answerData, dig } from "./helpers/dig.ts";
-import { freePort, startDnsmasq } from "./helpers/dnsmasq.ts";
-import { mainPermissions, startMain } from "./helpers/main_process.ts";
-import { eventually, kubedockPod } from "./helpers/pods.ts";
+import { freePort, startDnsmasq } from "../src/testing/dnsmasq.ts";
+import { mainPermissions, startMain } from "../src/testing/main_process.ts";
+import { eventually, kubedockPod } from "../src/testing/mod.ts";
 import {
   bootstrappedWebhookArgs,
   startKubeApiserver,
   WEBHOOK_AUTHORITY,
-} from "./helpers/webhook_setup.ts";
+} from "../src/testing/kube_apiserver.ts";
 
 interface Sample {
   labels?: Record<string, string>;
@@ -39,7 +39,7 @@ function value(families: Family[], name: string, labels: Record<string, string> 
   return Number(sample.value ?? sample.count);
 }
 
-Deno.test("metrics and the debug endpoint", async () => {
+Deno.test("metrics and the debug endpoint", async (t) => {
   const dnsmasq = await startDnsmasq({ "ext.example.test": ["192.0.2.7"] });
   const api = await startKubeApiserver();
   const port = freePort();
@@ -93,70 +93,86 @@ Deno.test("metrics and the debug endpoint", async () => {
       Number(new RegExp(`^${name}_count\\{${label}\\} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
     const q = (path: string, rcode: string) =>
       value(families, "kubedock_dns_queries_total", { qtype: "A", path, rcode });
-    assert.equal(q("internal", "NOERROR"), 3);
-    assert.equal(q("forwarded", "NOERROR"), 2);
-    assert.equal(q("forwarded", "NXDOMAIN"), 1);
-    assert.equal(q("held", "NOERROR"), 1);
-    assert.equal(
-      families.find((f) => f.name === "kubedock_dns_query_duration_seconds")?.type,
-      "HISTOGRAM",
-    );
-    assert.equal(histogramCount("kubedock_dns_query_duration_seconds", 'path="internal"'), 3);
-    assert.equal(value(families, "kubedock_dns_held_queries_total", { outcome: "answered" }), 1);
-    assert.equal(value(families, "kubedock_dns_held_queries"), 0);
-    assert.equal(value(families, "kubedock_dns_bad_packets_total", { action: "rejected" }), 1);
-    assert.equal(value(families, "kubedock_dns_indexed_pods"), 3);
-    assert.equal(value(families, "kubedock_dns_indexed_networks"), 1);
-    assert.equal(value(families, "kubedock_dns_watch_relists_total"), 1);
-    assert.ok(value(families, "kubedock_dns_watch_events_total", { type: "ADDED" }) >= 3);
-    assert.equal(
-      value(families, "kubedock_dns_admission_reviews_total", {
-        operation: "CREATE",
-        result: "allowed",
-      }),
-      3,
-    );
-    assert.equal(
-      value(families, "kubedock_dns_admission_reviews_total", {
-        operation: "CREATE",
-        result: "denied",
-      }),
-      1,
-    );
-    assert.equal(
-      value(families, "kubedock_dns_admission_reviews_total", {
-        operation: "UPDATE",
-        result: "allowed",
-      }),
-      1,
-    );
-    assert.equal(
-      histogramCount("kubedock_dns_admission_duration_seconds", 'operation="CREATE"'),
-      4,
-    );
-    assert.equal(value(families, "kubedock_dns_build_info", { version: "0.1.0" }), 1);
-    const upstream = { upstream: `127.0.0.1:${dnsmasq.address.port}` };
-    assert.equal(value(families, "kubedock_dns_upstream_timeouts_total", upstream), 0);
-    assert.equal(value(families, "kubedock_dns_upstream_errors_total", upstream), 0);
-    assert.equal(value(families, "kubedock_dns_upstream_up", upstream), 1);
-    // forwarded 2 + NXDOMAIN 1 + the held name 1 + the loop probe 1
-    assert.ok(value(families, "kubedock_dns_upstream_attempts_total", upstream) >= 5);
-    // dnsmasq answers with TTL 0 here, which is never kept
-    assert.equal(value(families, "kubedock_dns_cache_requests_total", { result: "hit" }), 0);
-    assert.ok(value(families, "kubedock_dns_cache_requests_total", { result: "miss" }) >= 4);
-    assert.equal(value(families, "kubedock_dns_cache_entries"), 0);
-    assert.equal(value(families, "kubedock_dns_cache_stale_answers_total"), 0);
-    assert.equal(value(families, "kubedock_dns_cache_evictions_total"), 0);
-
-    const debug = await (await fetch(`http://127.0.0.1:${main.health.port}/debug/networks`)).json();
-    assert.equal(debug.synced, true);
-    assert.deepEqual(debug.networks.n1.map((p: { pod: string }) => p.pod), ["app1", "db1", "late"]);
-    assert.deepEqual(debug.networks.n1[1], {
-      pod: "db1",
-      uid: fake.store.get("pods", "ci", "db1").metadata!.uid,
-      aliases: ["db"],
-      ips: [ipOf("db1")],
-      ready: true,
+    await t.step("queries by type, path and rcode; latency per path", () => {
+      assert.equal(q("internal", "NOERROR"), 3);
+      assert.equal(q("forwarded", "NOERROR"), 2);
+      assert.equal(q("forwarded", "NXDOMAIN"), 1);
+      assert.equal(q("held", "NOERROR"), 1);
+      assert.equal(
+        families.find((f) => f.name === "kubedock_dns_query_duration_seconds")?.type,
+        "HISTOGRAM",
+      );
+      assert.equal(histogramCount("kubedock_dns_query_duration_seconds", 'path="internal"'), 3);
+    });
+    await t.step("held queries and bad packets", () => {
+      assert.equal(value(families, "kubedock_dns_held_queries_total", { outcome: "answered" }), 1);
+      assert.equal(value(families, "kubedock_dns_held_queries"), 0);
+      assert.equal(value(families, "kubedock_dns_bad_packets_total", { action: "rejected" }), 1);
+    });
+    await t.step("the index and the watch", () => {
+      assert.equal(value(families, "kubedock_dns_indexed_pods"), 3);
+      assert.equal(value(families, "kubedock_dns_indexed_networks"), 1);
+      assert.equal(value(families, "kubedock_dns_watch_relists_total"), 1);
+      assert.ok(value(families, "kubedock_dns_watch_events_total", { type: "ADDED" }) >= 3);
+    });
+    await t.step("admission reviews", () => {
+      assert.equal(
+        value(families, "kubedock_dns_admission_reviews_total", {
+          operation: "CREATE",
+          result: "allowed",
+        }),
+        3,
+      );
+      assert.equal(
+        value(families, "kubedock_dns_admission_reviews_total", {
+          operation: "CREATE",
+          result: "denied",
+        }),
+        1,
+      );
+      assert.equal(
+        value(families, "kubedock_dns_admission_reviews_total", {
+          operation: "UPDATE",
+          result: "allowed",
+        }),
+        1,
+      );
+      assert.equal(
+        histogramCount("kubedock_dns_admission_duration_seconds", 'operation="CREATE"'),
+        4,
+      );
+    });
+    await t.step("build info, upstream and cache", () => {
+      assert.equal(value(families, "kubedock_dns_build_info", { version: "0.1.0" }), 1);
+      const upstream = { upstream: `127.0.0.1:${dnsmasq.address.port}` };
+      assert.equal(value(families, "kubedock_dns_upstream_timeouts_total", upstream), 0);
+      assert.equal(value(families, "kubedock_dns_upstream_errors_total", upstream), 0);
+      assert.equal(value(families, "kubedock_dns_upstream_up", upstream), 1);
+      // forwarded 2 + NXDOMAIN 1 + the held name 1 + the loop probe 1
+      assert.ok(value(families, "kubedock_dns_upstream_attempts_total", upstream) >= 5);
+      // dnsmasq answers with TTL 0 here, which is never kept
+      assert.equal(value(families, "kubedock_dns_cache_requests_total", { result: "hit" }), 0);
+      assert.ok(value(families, "kubedock_dns_cache_requests_total", { result: "miss" }) >= 4);
+      assert.equal(value(families, "kubedock_dns_cache_entries"), 0);
+      assert.equal(value(families, "kubedock_dns_cache_stale_answers_total"), 0);
+      assert.equal(value(families, "kubedock_dns_cache_evictions_total"), 0);
+    });
+    await t.step("/debug/networks", async () => {
+      const debug = await (await fetch(`http://127.0.0.1:${main.health.port}/debug/networks`))
+        .json();
+      assert.equal(debug.synced, true);
+      assert.deepEqual(debug.networks.n1.map((p: { pod: string }) => p.pod), [
+        "app1",
+        "db1",
+        "late",
+      ]);
+      assert.deepEqual(debug.networks.n1[1], {
+        pod: "db1",
+        uid: fake.store.get("pods", "ci", "db1").metadata!.uid,
+        aliases: ["db"],
+        ips: [ipOf("db1")],
+        ready: true,
+      });
     });
   } finally {
     client.close();

@@ -6,14 +6,14 @@
 import assert from "node:assert/strict";
 import { FakeApiServer } from "../src/fake/api_server.ts";
 import { answerData, dig } from "./helpers/dig.ts";
-import { freePort, startDnsmasq } from "./helpers/dnsmasq.ts";
-import { startMain } from "./helpers/main_process.ts";
-import { eventually, kubedockPod } from "./helpers/pods.ts";
+import { freePort, startDnsmasq } from "../src/testing/dnsmasq.ts";
+import { startMain } from "../src/testing/main_process.ts";
+import { eventually, kubedockPod } from "../src/testing/mod.ts";
 import {
   bootstrappedWebhookArgs,
   startKubeApiserver,
   WEBHOOK_AUTHORITY,
-} from "./helpers/webhook_setup.ts";
+} from "../src/testing/kube_apiserver.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 /** The one kubeconfig path the production set may read outside the cluster. */

@@ -13,7 +13,7 @@ import { NetworkIndex } from "../src/index/network_index.ts";
 import { KubeApi } from "../src/kube/api_client.ts";
 import { podToRecord } from "../src/kube/pod_to_record.ts";
 import { PodWatcher, type PodWatcherOptions } from "../src/kube/pod_watcher.ts";
-import { eventually, kubedockPod } from "./helpers/pods.ts";
+import { eventually, kubedockPod } from "../src/testing/mod.ts";
 
 const CONTRACT = {
   label: "kubedock",

@@ -3,8 +3,8 @@ import { configureSync, type LogRecord, resetSync } from "@logtape/logtape";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import { parseQuery } from "../src/dns/query.ts";
 import { queryObserver } from "../src/observability/query_observer.ts";
-import { encodeQuery } from "./helpers/packet.ts";
-import { podRecord } from "./helpers/records.ts";
+import { encodeQuery } from "../src/testing/packet.ts";
+import { podRecord } from "../src/testing/records.ts";
 
 Deno.test("per-query observation: one debug line at debug level, nothing otherwise", () => {
   const records: LogRecord[] = [];

@@ -4,14 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { dig, type DigResult } from "./helpers/dig.ts";
-import { freePort, startDnsmasq } from "./helpers/dnsmasq.ts";
-import { mainPermissions, startMain } from "./helpers/main_process.ts";
-import { eventually, kubedockPod } from "./helpers/pods.ts";
+import { freePort, startDnsmasq } from "../src/testing/dnsmasq.ts";
+import { mainPermissions, startMain } from "../src/testing/main_process.ts";
+import { eventually, kubedockPod } from "../src/testing/mod.ts";
 import {
   bootstrappedWebhookArgs,
   startKubeApiserver,
   WEBHOOK_AUTHORITY,
-} from "./helpers/webhook_setup.ts";
+} from "../src/testing/kube_apiserver.ts";
 
 /** What must agree between replicas: status, AA, and the answers (order aside: it rotates). */
 function normalized(r: DigResult) {

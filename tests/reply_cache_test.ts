@@ -9,7 +9,7 @@ import type { DnsRequest } from "../src/dns/handler.ts";
 import { parseQuery } from "../src/dns/query.ts";
 import { ReplyCache, STALE_TTL } from "../src/dns/reply_cache.ts";
 import { cacheSeconds, rewriteTtls } from "../src/dns/reply_ttl.ts";
-import { decode, encodeQuery, packet } from "./helpers/packet.ts";
+import { decode, encodeQuery, packet } from "../src/testing/packet.ts";
 
 const LIMITS = { maxTtl: 300, negativeTtl: 5 };
 

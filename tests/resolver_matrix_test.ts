@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_CONFIG } from "../src/config/config.ts";
 import { dnsPatch } from "../src/webhook/review.ts";
-import { dnsmasqArgs } from "./helpers/dnsmasq.ts";
+import { dnsmasqArgs } from "../src/testing/dnsmasq.ts";
 import {
   kubeletResolvConf,
   NODE_IP,

@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import { FakeApiServer } from "../src/fake/api_server.ts";
 import { answerData, dig } from "./helpers/dig.ts";
-import { mainPermissions, startMain } from "./helpers/main_process.ts";
-import { decode, packet } from "./helpers/packet.ts";
-import { eventually, kubedockPod } from "./helpers/pods.ts";
+import { mainPermissions, startMain } from "../src/testing/main_process.ts";
+import { decode, packet } from "../src/testing/packet.ts";
+import { eventually, kubedockPod } from "../src/testing/mod.ts";
 import { scriptedUpstream } from "./helpers/scripted_upstream.ts";
 
 /** NXDOMAIN for every name; `slow.example.test` gets an A record after 1.5 s. */

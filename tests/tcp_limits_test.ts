@@ -9,9 +9,9 @@ import { NetworkIndex } from "../src/index/network_index.ts";
 import type { Upstream } from "../src/dns/upstream.ts";
 import { answerData, dig } from "./helpers/dig.ts";
 import { startTestDnsServer } from "./helpers/dns_server.ts";
-import { encodeQuery } from "./helpers/packet.ts";
-import { eventually } from "./helpers/pods.ts";
-import { podRecord } from "./helpers/records.ts";
+import { encodeQuery } from "../src/testing/packet.ts";
+import { eventually } from "../src/testing/mod.ts";
+import { podRecord } from "../src/testing/records.ts";
 
 /** A TCP connection from `source` that has sent `bytes` and then idles. */
 async function openFrom(

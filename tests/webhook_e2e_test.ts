@@ -5,17 +5,17 @@
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { generateWebhookCertificates, serviceDnsNames } from "../src/webhook/certificates.ts";
-import { freePort } from "./helpers/dnsmasq.ts";
+import { freePort } from "../src/testing/dnsmasq.ts";
 import { Kubectl } from "./helpers/kubectl.ts";
-import { mainPermissions, startMain } from "./helpers/main_process.ts";
-import { eventually, kubedockPod } from "./helpers/pods.ts";
+import { mainPermissions, startMain } from "../src/testing/main_process.ts";
+import { eventually, kubedockPod } from "../src/testing/mod.ts";
 import {
   bootstrappedWebhookArgs,
   DNS_SERVICE_IP,
   startKubeApiserver,
   WEBHOOK_AUTHORITY,
   webhookConfiguration,
-} from "./helpers/webhook_setup.ts";
+} from "../src/testing/kube_apiserver.ts";
 
 type Json = Record<string, unknown>;
 

@@ -1,10 +1,24 @@
-/** main.ts as a subprocess, started the way an operator would, with explicit permissions. */
+/**
+ * main.ts as a subprocess, started the way an operator would: the production V8 flags and an
+ * explicit permission list.
+ *
+ * @module
+ */
 import { localPermissionFlags, V8_FLAGS } from "../../scripts/permission_flags.ts";
 import { freePort, waitForTcp } from "./dnsmasq.ts";
 
 /**
  * Permissions of the program under test: the production environment list, loopback only, its
  * kubeconfig (and other files), resolv.conf.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mainPermissions } from "./main_process.ts";
+ * const flags = await mainPermissions("/tmp/kubeconfig");
+ * assert.ok(flags.includes("--allow-read=/tmp/kubeconfig,/etc/resolv.conf"));
+ * assert.ok(flags.includes("--allow-net=127.0.0.0/8,0.0.0.0"));
+ * ```
  */
 export function mainPermissions(kubeconfigPath: string, ...readable: string[]): Promise<string[]> {
   return localPermissionFlags({
@@ -28,7 +42,20 @@ export interface MainProcess {
   stop(): Promise<number>;
 }
 
-/** Starts `main.ts` with `args` plus listen addresses (`dns`, else free loopback ports). */
+/**
+ * Starts `main.ts` with `args` plus listen addresses (`dns`, else free loopback ports); resolves
+ * once its health port accepts connections, and rejects with its output if it exits first.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mainPermissions, startMain } from "./main_process.ts";
+ * await assert.rejects(
+ *   startMain(["--no-such-flag"], mainPermissions("/tmp/kubeconfig")),
+ *   /main.ts did not start \(exit code 2\): kubedock-dns: unknown flag --no-such-flag/,
+ * );
+ * ```
+ */
 export async function startMain(
   args: string[],
   permissions: string[] | Promise<string[]>,
@@ -57,13 +84,20 @@ export async function startMain(
     for await (const chunk of stream) logs += decoder.decode(chunk);
   };
   const draining = Promise.all([drain(child.stdout), drain(child.stderr)]);
-  try {
-    await waitForTcp(health);
-  } catch (error) {
-    child.kill();
-    await child.status;
+  const exited = child.status.then((status) => status.code);
+  const started = await Promise.race([
+    waitForTcp(health).then(() => "listening" as const, (error: Error) => error),
+    exited,
+  ]);
+  if (started !== "listening") {
+    try {
+      child.kill();
+    } catch { /* already gone */ }
+    const code = await exited;
     await draining;
-    throw new Error(`main.ts did not start: ${logs}`, { cause: error });
+    throw new Error(`main.ts did not start (exit code ${code}): ${logs}`, {
+      cause: started instanceof Error ? started : undefined,
+    });
   }
   const healthStatus = async (path: string) => {
     const response = await fetch(`http://${health.hostname}:${health.port}${path}`);

@@ -1,5 +1,9 @@
-/** A real dnsmasq on a loopback port, as the upstream DNS server of the tests. */
-import { freePort } from "../../src/fake/free_port.ts";
+/**
+ * A real dnsmasq on a loopback port, as the upstream DNS server of the tests and benchmarks.
+ *
+ * @module
+ */
+import { freePort } from "../fake/free_port.ts";
 
 export { freePort };
 
@@ -15,6 +19,14 @@ export const BIG_TXT_NAME = "big.example.test";
 /**
  * The arguments every dnsmasq of the tests starts with: in the foreground on `address` only, no
  * resolv.conf, hosts file, config file, pid file or cache; what it answers comes after.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { dnsmasqArgs } from "./dnsmasq.ts";
+ * const args = dnsmasqArgs({ hostname: "127.0.0.1", port: 5353 });
+ * assert.ok(args.includes("--port=5353") && args.includes("--no-resolv"));
+ * ```
  */
 export function dnsmasqArgs(address: { hostname: string; port: number }): string[] {
   return [
@@ -44,6 +56,20 @@ export interface DnsmasqOptions {
 /**
  * Starts dnsmasq answering `hosts` (name → IPs) authoritatively; every other name under
  * `example.test` and `cluster.local` is NXDOMAIN; `big.example.test` has a large TXT record.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startDnsmasq } from "./dnsmasq.ts";
+ * import { decode, encodeQuery } from "./packet.ts";
+ * const dnsmasq = await startDnsmasq({ "db.example.test": ["192.0.2.7"] }, { localTtl: 60 });
+ * const client = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+ * await client.send(encodeQuery("db.example.test", "A"), { transport: "udp", ...dnsmasq.address });
+ * const [reply] = await client.receive();
+ * assert.deepEqual(decode(reply).answers.map((a) => [a.data, a.ttl]), [["192.0.2.7", 60]]);
+ * client.close();
+ * await dnsmasq.stop();
+ * ```
  */
 export async function startDnsmasq(
   hosts: Record<string, string[]>,
@@ -74,7 +100,21 @@ export async function startDnsmasq(
   };
 }
 
-/** Waits until something accepts TCP connections at `address` (at most 5 s). */
+/**
+ * Waits until something accepts TCP connections at `address` (at most 5 s).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { waitForTcp } from "./dnsmasq.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * (async () => { for await (const conn of listener) conn.close(); })();
+ * const started = performance.now();
+ * await waitForTcp(listener.addr as Deno.NetAddr); // something accepts: resolves at once
+ * assert.ok(performance.now() - started < 1_000);
+ * listener.close();
+ * ```
+ */
 export async function waitForTcp(address: { hostname: string; port: number }): Promise<void> {
   const deadline = Date.now() + 5_000;
   for (;;) {

@@ -1,0 +1,27 @@
+/**
+ * What tests and benchmarks share: real peers (dnsmasq, kubedock-dns as a subprocess), the
+ * independent DNS encoder/decoder, index records and waiting. Not part of the program: main.ts
+ * imports nothing from here.
+ *
+ * @module
+ */
+
+export {
+  type Dnsmasq,
+  dnsmasqArgs,
+  type DnsmasqOptions,
+  startDnsmasq,
+  waitForTcp,
+} from "./dnsmasq.ts";
+export { eventually } from "./eventually.ts";
+export {
+  bootstrappedWebhookArgs,
+  DNS_SERVICE_IP,
+  startKubeApiserver,
+  WEBHOOK_AUTHORITY,
+  webhookConfiguration,
+} from "./kube_apiserver.ts";
+export { kubedockPod } from "../fake/kubedock_pod.ts";
+export { mainPermissions, type MainProcess, startMain } from "./main_process.ts";
+export { decode, type DecodedMessage, encodeQuery, packet } from "./packet.ts";
+export { podRecord } from "./records.ts";
