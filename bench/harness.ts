@@ -8,7 +8,12 @@
 import { FakeApiServer } from "../src/fake/api_server.ts";
 import { kubedockPod } from "../src/testing/mod.ts";
 import { type Dnsmasq, startDnsmasq } from "../src/testing/dnsmasq.ts";
-import { mainPermissions, type MainProcess, startMain } from "../src/testing/main_process.ts";
+import {
+  dnsOnlyArgs,
+  mainPermissions,
+  type MainProcess,
+  startMain,
+} from "../src/testing/main_process.ts";
 
 /** 1,000 names dnsmasq answers, so a forwarding run can ask each rarely (no sharing in flight). */
 export const DISTINCT_NAMES = Array.from({ length: 1_000 }, (_, i) => `f${i}.bench.test`);
@@ -105,11 +110,7 @@ export async function startBench(extraArgs: string[] = []): Promise<BenchSetup> 
   const others: MainProcess[] = [];
   const start = async (args: string[], denoFlags: string[] = []) => {
     const process = await startMain([
-      "--no-webhook",
-      "--kubeconfig",
-      `${dir}/kubeconfig`,
-      "--upstream",
-      `127.0.0.1:${dnsmasq.address.port}`,
+      ...dnsOnlyArgs(`${dir}/kubeconfig`, dnsmasq.address.port),
       "--log-level",
       "warning",
       ...args,

@@ -22,7 +22,7 @@ import { podToRecord } from "../src/kube/pod_to_record.ts";
 import { PodWatcher } from "../src/kube/pod_watcher.ts";
 import { kubeconfigFor } from "../src/fake/routes.ts";
 import { freePort, startDnsmasq } from "../src/testing/dnsmasq.ts";
-import { mainPermissions, startMain } from "../src/testing/main_process.ts";
+import { dnsOnlyArgs, mainPermissions, startMain } from "../src/testing/main_process.ts";
 import { dnsperf } from "./harness.ts";
 import { summarizeHeap, takeHeapSnapshot } from "./heap_snapshot.ts";
 
@@ -204,11 +204,7 @@ async function serverProcess(pods: number, heapSnapshot: boolean) {
   const inspect = heapSnapshot ? [`--inspect=${inspector.hostname}:${inspector.port}`] : [];
   const main = await startMain(
     [
-      "--no-webhook",
-      "--kubeconfig",
-      kubeconfig,
-      "--upstream",
-      `127.0.0.1:${dnsmasq.address.port}`,
+      ...dnsOnlyArgs(kubeconfig, dnsmasq.address.port),
       "--log-level",
       "warning",
     ],

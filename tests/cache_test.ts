@@ -9,7 +9,7 @@ import { freePort } from "../src/fake/free_port.ts";
 import { dig } from "./helpers/dig.ts";
 import { startDnsmasq } from "../src/testing/dnsmasq.ts";
 import { startTestDnsServer, type TestServerOverrides } from "./helpers/dns_server.ts";
-import { decode, encodeQuery, packet } from "../src/testing/packet.ts";
+import { decode, encodeQuery, packet, soaRecord } from "../src/testing/packet.ts";
 import { scriptedUpstream } from "./helpers/scripted_upstream.ts";
 import { RawUdpClient } from "./helpers/udp_client.ts";
 
@@ -25,22 +25,7 @@ function answer(query: Uint8Array, ttl: number, negative?: { minimum: number }):
     flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | (negative ? 3 : 0),
     questions: q.questions as packet.Question[],
     answers: negative ? [] : [{ type: "A", name, ttl, data: "192.0.2.7" }],
-    authorities: negative
-      ? [{
-        type: "SOA",
-        name: "example.test",
-        ttl,
-        data: {
-          mname: "ns.example.test",
-          rname: "admin.example.test",
-          serial: 1,
-          refresh: 1,
-          retry: 1,
-          expire: 1,
-          minimum: negative.minimum,
-        },
-      }]
-      : [],
+    authorities: negative ? [soaRecord(ttl, negative.minimum)] : [],
   }));
 }
 

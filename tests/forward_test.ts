@@ -8,7 +8,7 @@ import { NetworkIndex } from "../src/index/network_index.ts";
 import { startTestDnsServer } from "./helpers/dns_server.ts";
 import { DnsUpstream } from "../src/dns/upstream.ts";
 import { setId } from "../src/dns/message.ts";
-import { decode, encodeQuery, packet } from "../src/testing/packet.ts";
+import { decode, encodeQuery, packet, soaRecord } from "../src/testing/packet.ts";
 import { RawUdpClient } from "./helpers/udp_client.ts";
 import { scriptedUpstream } from "./helpers/scripted_upstream.ts";
 
@@ -21,20 +21,7 @@ function richAnswer(query: Uint8Array): Uint8Array {
     flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | packet.AUTHENTIC_DATA |
       packet.CHECKING_DISABLED | 3,
     questions: q.questions as packet.Question[],
-    authorities: [{
-      type: "SOA",
-      name: "example.test",
-      ttl: 60,
-      data: {
-        mname: "ns.example.test",
-        rname: "admin.example.test",
-        serial: 7,
-        refresh: 1,
-        retry: 2,
-        expire: 3,
-        minimum: 4,
-      },
-    }],
+    authorities: [soaRecord(60, 4)],
     additionals: [{
       type: "OPT",
       name: ".",

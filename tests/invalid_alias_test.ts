@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { FakeApiServer } from "../src/fake/api_server.ts";
 import { answerData, dig } from "./helpers/dig.ts";
 import { startDnsmasq } from "../src/testing/dnsmasq.ts";
-import { mainPermissions, startMain } from "../src/testing/main_process.ts";
+import { dnsOnlyArgs, mainPermissions, startMain } from "../src/testing/main_process.ts";
 import { decode, encodeQuery } from "../src/testing/packet.ts";
 import { eventually, kubedockPod } from "../src/testing/mod.ts";
 import { RawUdpClient } from "./helpers/udp_client.ts";
@@ -20,11 +20,7 @@ Deno.test("invalid aliases are left out, reported once, and PTR names the valid 
   const fake = FakeApiServer.start({ namespace: "ci" });
   const kubeconfig = await fake.writeKubeconfig();
   const main = await startMain([
-    "--no-webhook",
-    "--kubeconfig",
-    kubeconfig,
-    "--upstream",
-    `127.0.0.1:${dnsmasq.address.port}`,
+    ...dnsOnlyArgs(kubeconfig, dnsmasq.address.port),
     "--log-format",
     "text",
   ], mainPermissions(kubeconfig));

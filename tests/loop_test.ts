@@ -12,7 +12,7 @@ import { podRecord } from "../src/testing/records.ts";
 import { freePort } from "../src/fake/free_port.ts";
 import { answerData, dig } from "./helpers/dig.ts";
 import { dnsmasqArgs, waitForTcp } from "../src/testing/dnsmasq.ts";
-import { mainPermissions, startMain } from "../src/testing/main_process.ts";
+import { dnsOnlyArgs, mainPermissions, startMain } from "../src/testing/main_process.ts";
 import { eventually, kubedockPod } from "../src/testing/mod.ts";
 
 const UPSTREAM_TIMEOUT_MS = 500;
@@ -88,11 +88,7 @@ Deno.test("a loop through a second server dies quickly, is reported, and interna
   const dnsmasq = await startLoopingDnsmasq(dnsPort, dnsmasqLog);
   const main = await startMain(
     [
-      "--no-webhook",
-      "--kubeconfig",
-      kubeconfig,
-      "--upstream",
-      `127.0.0.1:${dnsmasq.port}`,
+      ...dnsOnlyArgs(kubeconfig, dnsmasq.port),
       "--upstream-timeout",
       `${UPSTREAM_TIMEOUT_MS}ms`,
       "--log-format",

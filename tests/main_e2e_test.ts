@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { FakeApiServer } from "../src/fake/api_server.ts";
 import { answerData, dig } from "./helpers/dig.ts";
 import { startDnsmasq } from "../src/testing/dnsmasq.ts";
-import { mainPermissions, startMain } from "../src/testing/main_process.ts";
+import { dnsOnlyArgs, mainPermissions, startMain } from "../src/testing/main_process.ts";
 import { eventually, kubedockPod } from "../src/testing/mod.ts";
 
 const WAIT = "1500ms";
@@ -26,11 +26,7 @@ Deno.test("main.ts end to end with the fake API server", async (t) => {
   await fake.refuseConnections(1_000);
   const main = await startMain(
     [
-      "--no-webhook",
-      "--kubeconfig",
-      kubeconfig,
-      "--upstream",
-      `127.0.0.1:${dnsmasq.address.port}`,
+      ...dnsOnlyArgs(kubeconfig, dnsmasq.address.port),
       "--wait-timeout",
       WAIT,
       "--upstream-timeout",

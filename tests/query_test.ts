@@ -2,26 +2,20 @@
 import assert from "node:assert/strict";
 import { parseQuery } from "../src/dns/query.ts";
 import { QTYPE } from "../src/dns/message.ts";
-import { decode, encodeQuery } from "../src/testing/packet.ts";
-
-function mustParse(bytes: Uint8Array) {
-  const parsed = parseQuery(bytes);
-  assert.equal(parsed.kind, "query");
-  return (parsed as Extract<typeof parsed, { kind: "query" }>).query;
-}
+import { decode, encodeQuery, parsedQuery } from "../src/testing/packet.ts";
 
 Deno.test("parsing queries", async (t) => {
   await t.step("reads name, type, class and the EDNS size of a query", () => {
-    const query = mustParse(encodeQuery("DB.Example.", "AAAA", 77, 4096));
+    const query = parsedQuery(encodeQuery("DB.Example.", "AAAA", 77, 4096));
     assert.equal(query.id, 77);
     assert.equal(query.name, "db.example");
     assert.equal(query.qtype, QTYPE.AAAA);
     assert.equal(query.qclass, 1);
     assert.equal(query.ednsSize, 4096);
-    assert.equal(mustParse(encodeQuery("db", "A")).ednsSize, 0);
+    assert.equal(parsedQuery(encodeQuery("db", "A")).ednsSize, 0);
     const dotted = encodeQuery("ab", "A");
     dotted[13] = 46; // the label "a.b"... written as one label "\x2eb"
-    assert.equal(mustParse(dotted).name, "\\.b", "a dot inside a label is escaped");
+    assert.equal(parsedQuery(dotted).name, "\\.b", "a dot inside a label is escaped");
   });
 
   await t.step("bad packets: drop, NOTIMP or FORMERR", () => {

@@ -9,7 +9,7 @@ import type { DnsRequest } from "../src/dns/handler.ts";
 import { parseQuery } from "../src/dns/query.ts";
 import { ReplyCache, STALE_TTL } from "../src/dns/reply_cache.ts";
 import { cacheSeconds, rewriteTtls } from "../src/dns/reply_ttl.ts";
-import { decode, encodeQuery, packet } from "../src/testing/packet.ts";
+import { decode, encodeQuery, packet, soaRecord } from "../src/testing/packet.ts";
 
 const LIMITS = { maxTtl: 300, negativeTtl: 5 };
 
@@ -45,20 +45,7 @@ const a = (name: string, ttl: number, ip = "192.0.2.7"): Answer => ({
   ttl,
   data: ip,
 });
-const soa = (ttl: number, minimum: number): Answer => ({
-  type: "SOA",
-  name: "example.test",
-  ttl,
-  data: {
-    mname: "ns.example.test",
-    rname: "admin.example.test",
-    serial: 7,
-    refresh: 1,
-    retry: 2,
-    expire: 3,
-    minimum,
-  },
-});
+const soa = soaRecord;
 
 function request(name: string, id = 9, receivedAt = 0): DnsRequest {
   const parsed = parseQuery(encodeQuery(name, "A", id, 1232));

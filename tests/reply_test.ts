@@ -2,19 +2,12 @@
 import assert from "node:assert/strict";
 import { addressBytes, encodeName, reverseNameToIp } from "../src/dns/rdata.ts";
 import { buildResponse, responseLimit } from "../src/dns/reply.ts";
-import { parseQuery } from "../src/dns/query.ts";
 import { QTYPE, RCODE, sameQuestion } from "../src/dns/message.ts";
-import { decode, encodeQuery } from "../src/testing/packet.ts";
-
-function mustParse(bytes: Uint8Array) {
-  const parsed = parseQuery(bytes);
-  assert.equal(parsed.kind, "query");
-  return (parsed as Extract<typeof parsed, { kind: "query" }>).query;
-}
+import { decode, encodeQuery, parsedQuery } from "../src/testing/packet.ts";
 
 Deno.test("building replies", async (t) => {
   await t.step("answers decode with the reference decoder", () => {
-    const query = mustParse(encodeQuery("Db", "A", 9, 1232));
+    const query = parsedQuery(encodeQuery("Db", "A", 9, 1232));
     const bytes = buildResponse(
       query,
       RCODE.NOERROR,
@@ -37,7 +30,7 @@ Deno.test("building replies", async (t) => {
   });
 
   await t.step("PTR and AAAA data, truncation sets TC", () => {
-    const query = mustParse(encodeQuery("x", "PTR"));
+    const query = parsedQuery(encodeQuery("x", "PTR"));
     const ptr = decode(
       buildResponse(query, 0, [{ type: QTYPE.PTR, data: encodeName("frikandel.nl") }], {
         ttl: 5,
@@ -64,11 +57,11 @@ Deno.test("building replies", async (t) => {
   });
 
   await t.step("response limits follow docs/dns.md", () => {
-    assert.equal(responseLimit(mustParse(encodeQuery("a", "A")), "udp"), 512);
-    assert.equal(responseLimit(mustParse(encodeQuery("a", "A", 1, 4096)), "udp"), 1232);
-    assert.equal(responseLimit(mustParse(encodeQuery("a", "A", 1, 800)), "udp"), 800);
-    assert.equal(responseLimit(mustParse(encodeQuery("a", "A", 1, 100)), "udp"), 512);
-    assert.equal(responseLimit(mustParse(encodeQuery("a", "A")), "tcp"), 65535);
+    assert.equal(responseLimit(parsedQuery(encodeQuery("a", "A")), "udp"), 512);
+    assert.equal(responseLimit(parsedQuery(encodeQuery("a", "A", 1, 4096)), "udp"), 1232);
+    assert.equal(responseLimit(parsedQuery(encodeQuery("a", "A", 1, 800)), "udp"), 800);
+    assert.equal(responseLimit(parsedQuery(encodeQuery("a", "A", 1, 100)), "udp"), 512);
+    assert.equal(responseLimit(parsedQuery(encodeQuery("a", "A")), "tcp"), 65535);
   });
 
   await t.step("reverse names and question matching", () => {
@@ -80,7 +73,7 @@ Deno.test("building replies", async (t) => {
     );
     const q = encodeQuery("db.example", "A", 1);
     const r = encodeQuery("DB.EXAMPLE", "A", 2);
-    const end = mustParse(q).questionEnd;
+    const end = parsedQuery(q).questionEnd;
     assert.equal(sameQuestion(q, end, r), true);
     assert.equal(sameQuestion(q, end, encodeQuery("db.example", "AAAA", 2)), false);
   });

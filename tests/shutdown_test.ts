@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { FakeApiServer } from "../src/fake/api_server.ts";
 import { answerData, dig } from "./helpers/dig.ts";
-import { mainPermissions, startMain } from "../src/testing/main_process.ts";
+import { dnsOnlyArgs, mainPermissions, startMain } from "../src/testing/main_process.ts";
 import { decode, packet } from "../src/testing/packet.ts";
 import { eventually, kubedockPod } from "../src/testing/mod.ts";
 import { scriptedUpstream } from "./helpers/scripted_upstream.ts";
@@ -32,11 +32,7 @@ Deno.test("graceful shutdown on SIGTERM", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-shutdown-" });
   await Deno.writeTextFile(`${dir}/kubeconfig`, fake.kubeconfig());
   const main = await startMain([
-    "--no-webhook",
-    "--kubeconfig",
-    `${dir}/kubeconfig`,
-    "--upstream",
-    `127.0.0.1:${upstream.address.port}`,
+    ...dnsOnlyArgs(`${dir}/kubeconfig`, upstream.address.port),
     "--wait-timeout",
     "20s",
     "--shutdown-timeout",

@@ -27,6 +27,23 @@ export function mainPermissions(kubeconfigPath: string, ...readable: string[]): 
   });
 }
 
+/**
+ * Flags for a replica without the webhook: the watcher on `kubeconfig`, DNS forwarding to a
+ * loopback upstream on `upstreamPort`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { dnsOnlyArgs } from "./main_process.ts";
+ * assert.deepEqual(dnsOnlyArgs("/tmp/kubeconfig", 5353), [
+ *   "--no-webhook", "--kubeconfig", "/tmp/kubeconfig", "--upstream", "127.0.0.1:5353",
+ * ]);
+ * ```
+ */
+export function dnsOnlyArgs(kubeconfig: string, upstreamPort: number): string[] {
+  return ["--no-webhook", "--kubeconfig", kubeconfig, "--upstream", `127.0.0.1:${upstreamPort}`];
+}
+
 /** A running kubedock-dns process. */
 export interface MainProcess {
   dns: { hostname: string; port: number };

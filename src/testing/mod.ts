@@ -22,6 +22,13 @@ export {
   webhookConfiguration,
 } from "./kube_apiserver.ts";
 export { kubedockPod } from "../fake/kubedock_pod.ts";
-export { mainPermissions, type MainProcess, startMain } from "./main_process.ts";
-export { decode, type DecodedMessage, encodeQuery, packet } from "./packet.ts";
+export { dnsOnlyArgs, mainPermissions, type MainProcess, startMain } from "./main_process.ts";
+export {
+  decode,
+  type DecodedMessage,
+  encodeQuery,
+  packet,
+  parsedQuery,
+  soaRecord,
+} from "./packet.ts";
 export { podRecord } from "./records.ts";

@@ -7,6 +7,7 @@
 // @ts-types="@types/dns-packet"
 import * as packet from "dns-packet";
 import { Buffer } from "node:buffer";
+import { parseQuery, type Query } from "../dns/query.ts";
 
 export { packet };
 
@@ -49,6 +50,36 @@ export interface DecodedMessage {
 }
 
 /**
+ * The SOA record of `example.test` a negative answer carries: its `ttl` and its MINIMUM field
+ * decide how long a resolver may keep the answer (RFC 2308).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decode, packet, soaRecord } from "./packet.ts";
+ * const bytes = packet.encode({ type: "response", id: 1, authorities: [soaRecord(60, 4)] });
+ * const [soa] = decode(new Uint8Array(bytes)).authorities;
+ * assert.deepEqual([soa.type, soa.ttl, (soa.data as { minimum: number }).minimum], ["SOA", 60, 4]);
+ * ```
+ */
+export function soaRecord(ttl: number, minimum: number): packet.Answer {
+  return {
+    type: "SOA",
+    name: "example.test",
+    ttl,
+    data: {
+      mname: "ns.example.test",
+      rname: "admin.example.test",
+      serial: 7,
+      refresh: 1,
+      retry: 2,
+      expire: 3,
+      minimum,
+    },
+  };
+}
+
+/**
  * Decodes any message.
  *
  * @example
@@ -61,4 +92,21 @@ export interface DecodedMessage {
  */
 export function decode(bytes: Uint8Array): DecodedMessage {
   return packet.decode(Buffer.from(bytes)) as unknown as DecodedMessage;
+}
+
+/**
+ * The server's own parse of `bytes`, which must be a query it accepts (throws otherwise).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeQuery, parsedQuery } from "./packet.ts";
+ * assert.equal(parsedQuery(encodeQuery("DB", "A")).name, "db");
+ * assert.throws(() => parsedQuery(new Uint8Array(3)), /not a query the server accepts/);
+ * ```
+ */
+export function parsedQuery(bytes: Uint8Array): Query {
+  const parsed = parseQuery(bytes);
+  if (parsed.kind !== "query") throw new Error(`not a query the server accepts: ${parsed.kind}`);
+  return parsed.query;
 }
