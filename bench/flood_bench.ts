@@ -21,6 +21,7 @@
 import net from "node:net";
 import { DEFAULT_CONFIG } from "../src/config/config.ts";
 import { startDnsServer } from "../src/dns/server.ts";
+import { testServerOptions } from "../src/testing/dns_server.ts";
 import { DnsServerState } from "../src/dns/state.ts";
 import type { Upstream } from "../src/dns/upstream.ts";
 import { kubedockPod } from "../src/fake/kubedock_pod.ts";
@@ -103,14 +104,9 @@ async function heldQueryCost() {
     close() {},
   };
   const server = startDnsServer({
-    listen: { hostname: "127.0.0.1", port: 0 },
-    index,
-    upstream: nxdomain,
-    ttl: 10,
+    ...testServerOptions(index, nxdomain),
     searchSuffix: "h.svc.cluster.local",
-    internalDomains: [],
     state,
-    loopProbe: false,
   });
   const sockets = pods.map((pod) =>
     Deno.listenDatagram({ hostname: pod.ips[0], port: 0, transport: "udp" })

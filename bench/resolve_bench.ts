@@ -8,16 +8,14 @@
  * @module
  */
 
-import { DEFAULT_CONFIG } from "../src/config/config.ts";
 import { dispatch, type DispatchContext } from "../src/dns/dispatch.ts";
 import { LoopProbe } from "../src/dns/loop_probe.ts";
 import { buildResolver } from "../src/dns/server.ts";
-import { DnsServerState } from "../src/dns/state.ts";
+import { testServerOptions } from "../src/testing/dns_server.ts";
 import type { Upstream } from "../src/dns/upstream.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import { sharingKey } from "../src/dns/in_flight.ts";
-import { parseQuery } from "../src/dns/query.ts";
-import { encodeQuery, packet } from "../src/testing/packet.ts";
+import { encodeQuery, packet, parsedQuery } from "../src/testing/packet.ts";
 import { podRecord } from "../src/testing/records.ts";
 
 const index = new NetworkIndex();
@@ -26,23 +24,15 @@ index.replaceAll([
   podRecord("app1", ["127.0.0.3"], ["app"], ["n1"]),
 ]);
 const nullUpstream: Upstream = { exchange: () => Promise.resolve(null), close: () => {} };
-const state = DnsServerState.fromConfig(DEFAULT_CONFIG);
-const resolve = buildResolver({
-  listen: { hostname: "127.0.0.1", port: 0 },
-  index,
-  upstream: nullUpstream,
-  ttl: 10,
-  searchSuffix: "ci.svc.cluster.local",
-  internalDomains: [],
-  state,
-}, new LoopProbe({ shared: 0, loops: 0 }));
+const options = testServerOptions(index, nullUpstream, { waitTimeoutMs: 20_000 });
+const { state } = options;
+const resolve = buildResolver(options, new LoopProbe({ shared: 0, loops: 0 }));
 const context: DispatchContext = { resolve, stats: { dropped: 0, rejected: 0 }, transport: "udp" };
 const internalQuery = encodeQuery("db", "A");
 const searchQuery = encodeQuery("db.ci.svc.cluster.local", "A", 1, 1232);
 const cachedQuery = encodeQuery("registry.example.test", "A", 1, 1232);
 { // the cache holds upstream's answer for registry.example.test
-  const parsed = parseQuery(cachedQuery.slice());
-  if (parsed.kind !== "query") throw new Error("unparsable bench query");
+  const query = parsedQuery(cachedQuery.slice());
   const reply = new Uint8Array(packet.encode({
     type: "response",
     id: 1,
@@ -52,7 +42,7 @@ const cachedQuery = encodeQuery("registry.example.test", "A", 1, 1232);
     additionals: [{ type: "OPT", name: ".", udpPayloadSize: 1232 } as packet.Answer],
   }));
   state.cache.store(
-    sharingKey({ query: parsed.query, transport: "udp" }),
+    sharingKey({ query, transport: "udp" }),
     reply,
     performance.now(),
   );

@@ -8,7 +8,7 @@ import { NetworkIndex } from "../src/index/network_index.ts";
 import { freePort } from "../src/fake/free_port.ts";
 import { dig } from "./helpers/dig.ts";
 import { startDnsmasq } from "../src/testing/dnsmasq.ts";
-import { startTestDnsServer, type TestServerOverrides } from "./helpers/dns_server.ts";
+import { startTestDnsServer, type TestServerOverrides } from "../src/testing/dns_server.ts";
 import { decode, encodeQuery, packet, soaRecord } from "../src/testing/packet.ts";
 import { scriptedUpstream } from "./helpers/scripted_upstream.ts";
 import { RawUdpClient } from "./helpers/udp_client.ts";

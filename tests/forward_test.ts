@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { NetworkIndex } from "../src/index/network_index.ts";
-import { startTestDnsServer } from "./helpers/dns_server.ts";
+import { startTestDnsServer } from "../src/testing/dns_server.ts";
 import { DnsUpstream } from "../src/dns/upstream.ts";
 import { setId } from "../src/dns/message.ts";
 import { decode, encodeQuery, packet, soaRecord } from "../src/testing/packet.ts";

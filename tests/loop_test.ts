@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { DnsUpstream, type Upstream } from "../src/dns/upstream.ts";
 import { FakeApiServer } from "../src/fake/api_server.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
-import { startTestDnsServer } from "./helpers/dns_server.ts";
+import { startTestDnsServer } from "../src/testing/dns_server.ts";
 import { podRecord } from "../src/testing/records.ts";
 import { freePort } from "../src/fake/free_port.ts";
 import { answerData, dig } from "./helpers/dig.ts";

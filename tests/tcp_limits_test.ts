@@ -8,7 +8,7 @@ import net from "node:net";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import type { Upstream } from "../src/dns/upstream.ts";
 import { answerData, dig } from "./helpers/dig.ts";
-import { startTestDnsServer } from "./helpers/dns_server.ts";
+import { startTestDnsServer } from "../src/testing/dns_server.ts";
 import { encodeQuery } from "../src/testing/packet.ts";
 import { eventually } from "../src/testing/mod.ts";
 import { podRecord } from "../src/testing/records.ts";

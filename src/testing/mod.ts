@@ -24,6 +24,12 @@ export {
 export { kubedockPod } from "../fake/kubedock_pod.ts";
 export { dnsOnlyArgs, mainPermissions, type MainProcess, startMain } from "./main_process.ts";
 export {
+  startTestDnsServer,
+  TEST_SEARCH_SUFFIX,
+  testServerOptions,
+  type TestServerOverrides,
+} from "./dns_server.ts";
+export {
   decode,
   type DecodedMessage,
   encodeQuery,
