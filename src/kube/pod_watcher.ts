@@ -13,7 +13,7 @@ import type { Logger } from "@logtape/logtape";
 import type { NetworkIndex } from "../index/network_index.ts";
 import { type PodRecord, sameRecord } from "../index/pod_record.ts";
 import { type KubeApi, KubeApiError } from "./api_client.ts";
-import { backoffDelay, sleep } from "../shared/backoff.ts";
+import { retry } from "../shared/backoff.ts";
 
 /** Options of the watch loop. */
 export interface PodWatcherOptions {
@@ -52,6 +52,14 @@ interface WatchEvent {
 /** The watch said `410 Gone`: relist. */
 class Gone extends Error {
   override name = "Gone";
+}
+
+/** A stream that ended at once with nothing in it: backed off like a failure, so it cannot spin. */
+class EmptyWatch extends Error {
+  override name = "EmptyWatch";
+  constructor() {
+    super("the watch ended at once without an event");
+  }
 }
 
 /**
@@ -109,54 +117,46 @@ export class PodWatcher {
     return this.#resourceVersion;
   }
 
-  /** Runs until `signal` aborts; never throws. */
+  /**
+   * Runs until `signal` aborts; never throws. Each session (a list when there is no
+   * resourceVersion, then one watch stream) that fails is retried with the shared back-off
+   * (`src/shared/backoff.ts`); a session that ends normally starts the next at once.
+   */
   async run(signal: AbortSignal): Promise<void> {
-    const { log } = this.#o;
-    let failures = 0;
     while (!signal.aborted) {
-      try {
-        if (this.#resourceVersion === undefined) {
-          await this.#list(signal);
-          failures = 0;
-        }
-        const started = performance.now();
-        const received = await this.#watch(signal);
-        if (signal.aborted) break;
-        this.stats.reconnects++;
-        // a stream that ended at once, empty, counts as a failure so it cannot spin
-        if (received === 0 && performance.now() - started < 1_000) failures++;
-        else failures = 0;
-        log.info("watch ended; resuming from resourceVersion {resourceVersion}", {
-          resourceVersion: this.#resourceVersion,
-        });
-        if (failures > 0) {
-          await sleep(
-            backoffDelay(failures, this.#o.backoffInitialMs, this.#o.backoffMaxMs),
-            signal,
-          );
-        }
-      } catch (error) {
-        if (signal.aborted) break;
-        if (error instanceof Gone) {
-          log.info("resourceVersion {resourceVersion} is gone (410); relisting", {
-            resourceVersion: this.#resourceVersion,
-          });
-          this.#resourceVersion = undefined;
-          continue;
-        }
-        failures++;
-        this.stats.errors++;
-        const delayMs = backoffDelay(failures, this.#o.backoffInitialMs, this.#o.backoffMaxMs);
-        log.warn(
-          "pod watch failed ({error}); retrying in {delayMs} ms from resourceVersion {resourceVersion}",
-          {
-            error: error instanceof Error ? error.message : String(error),
-            delayMs,
-            resourceVersion: this.#resourceVersion ?? "(relist)",
-          },
-        );
-        await sleep(delayMs, signal);
-      }
+      await retry({
+        what: () => `pod watch from resourceVersion ${this.#resourceVersion ?? "(relist)"}`,
+        signal,
+        attempt: () => this.#session(signal),
+        log: this.#o.log,
+        initialMs: this.#o.backoffInitialMs,
+        maxMs: this.#o.backoffMaxMs,
+        onFailure: (error) => {
+          if (!(error instanceof EmptyWatch)) this.stats.errors++;
+        },
+      });
+    }
+  }
+
+  /** One list (when needed) and one watch stream; throws what should be backed off. */
+  async #session(signal: AbortSignal): Promise<void> {
+    const { log } = this.#o;
+    try {
+      if (this.#resourceVersion === undefined) await this.#list(signal);
+      const started = performance.now();
+      const received = await this.#watch(signal);
+      if (signal.aborted) return;
+      this.stats.reconnects++;
+      log.info("watch ended; resuming from resourceVersion {resourceVersion}", {
+        resourceVersion: this.#resourceVersion,
+      });
+      if (received === 0 && performance.now() - started < 1_000) throw new EmptyWatch();
+    } catch (error) {
+      if (!(error instanceof Gone) || signal.aborted) throw error;
+      log.info("resourceVersion {resourceVersion} is gone (410); relisting", {
+        resourceVersion: this.#resourceVersion,
+      });
+      this.#resourceVersion = undefined; // the next session lists again, at once
     }
   }
 

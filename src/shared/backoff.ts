@@ -56,8 +56,8 @@ export function backoffDelay(failures: number, initialMs: number, maxMs: number)
 
 /** What {@linkcode retry} needs. */
 export interface RetryOptions<T> {
-  /** What is attempted, for the log line of each failure. */
-  what: string;
+  /** What is attempted, for the log line of each failure (read at each failure). */
+  what: string | (() => string);
   /** Ends the retries: `retry` then resolves `undefined`. */
   signal: AbortSignal;
   attempt: () => Promise<T>;
@@ -65,6 +65,8 @@ export interface RetryOptions<T> {
   /** The first back-off; it doubles (with jitter) up to `maxMs`. */
   initialMs: number;
   maxMs: number;
+  /** Told of each failure before the back-off (e.g. to count it). */
+  onFailure?: (error: unknown) => void;
 }
 
 /**
@@ -95,10 +97,11 @@ export async function retry<T>(options: RetryOptions<T>): Promise<T | undefined>
       return await attempt();
     } catch (error) {
       if (signal.aborted) break;
+      options.onFailure?.(error);
       const delayMs = backoffDelay(failures, options.initialMs, options.maxMs);
       log.warn("{what} failed ({error}); retrying in {delayMs} ms", {
-        what,
-        error: (error as Error).message,
+        what: typeof what === "function" ? what() : what,
+        error: error instanceof Error ? error.message : String(error),
         delayMs,
       });
       await sleep(delayMs, signal);
