@@ -82,7 +82,7 @@ Deno.test("graceful shutdown on SIGTERM", async () => {
     );
     idleTcp.close();
 
-    const { code } = await main.child.status;
+    const code = await main.stop(); // it has exited; this also waits until its output is read
     assert.equal(code, 0);
     assert.ok(performance.now() - signalledAt < 4_000 + 500, "within --shutdown-timeout");
     assert.match(main.logs(), /stopped/);
