@@ -3,7 +3,8 @@
  * "Forwarding"): each query gets two attempts of `--upstream-timeout`, the first on the first
  * server that is up (in the order given), the retry on the next one that is up (the same one when
  * it is the only one). A server whose attempts fail `maxFails` times in a row is marked down and
- * skipped; it is probed in the background (`. IN NS`) until it answers, then used again. When
+ * skipped; it is probed in the background (`. IN NS` over UDP) until it answers, then used again.
+ * Only UDP attempts count towards marking a server down (TCP ones still fail over). When
  * every server is down the attempts go to them in order anyway, so a recovered upstream is found
  * even before its probe.
  *
@@ -164,7 +165,8 @@ export class DnsUpstream implements Upstream {
         this.#answered(slot);
         return reply;
       }
-      this.#failed(slot);
+      // health is UDP's (the probe's): a cluster whose policy blocks TCP 53 does not lose its DNS
+      if (transport === "udp") this.#failed(slot);
     }
     return null;
   }
