@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { canonicalIp } from "../src/shared/ip.ts";
+import { canonicalIp } from "../src/common/ip.ts";
 
 Deno.test("IP addresses", async (t) => {
   await t.step("IP canonical forms", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseKubeconfig } from "../src/kube/kubeconfig.ts";
-import { backoffDelay, sleep } from "../src/shared/backoff.ts";
+import { backoffDelay, sleep } from "../src/common/backoff.ts";
 import { loadConnection, rotatingToken } from "../src/kube/connection.ts";
 import { annotationValues, podToRecord } from "../src/kube/pod_to_record.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { canonicalIp } from "../shared/ip.ts";
+import { canonicalIp } from "../common/ip.ts";
 import type { DnsReply, DnsRequest, DnsResolver } from "./handler.ts";
 import { parseQuery } from "./query.ts";
 import { type Transport } from "./message.ts";

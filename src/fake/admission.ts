@@ -9,7 +9,7 @@
  */
 
 import jsonPatch from "fast-json-patch";
-import { decodeBase64 } from "../shared/base64.ts";
+import { decodeBase64 } from "../common/base64.ts";
 import { ApiError, type KubeObject, type ObjectStore } from "./object_store.ts";
 import type { ServiceProxy } from "./service_proxy.ts";
 

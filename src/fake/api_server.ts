@@ -83,13 +83,8 @@ export class FakeApiServer {
       kubeletDelayMs: options.kubeletDelayMs ?? 5,
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1_000,
     };
-    this.#kubelet = new FakeKubelet(this.store, {
-      ipPrefix: this.#options.ipPrefix,
-      ipFirst: this.#options.ipFirst,
-      ipLast: this.#options.ipLast,
-      autoReady: this.#options.autoReady,
-      delayMs: this.#options.kubeletDelayMs,
-    });
+    const kubelet = { ...this.#options, delayMs: this.#options.kubeletDelayMs };
+    this.#kubelet = new FakeKubelet(this.store, kubelet);
   }
 
   /** Starts a server on 127.0.0.1. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { decodeBase64 } from "../shared/base64.ts";
+import { decodeBase64 } from "../common/base64.ts";
 import { parse as parseYaml } from "yaml";
 
 /** What the current context of a kubeconfig says, file references still unresolved. */

@@ -5,7 +5,7 @@
  */
 
 import type { V1Pod } from "@kubernetes/client-node";
-import { canonicalIp } from "../shared/ip.ts";
+import { canonicalIp } from "../common/ip.ts";
 import type { PodRecord } from "../index/pod_record.ts";
 import { nameEncodingProblem } from "../dns/names.ts";
 

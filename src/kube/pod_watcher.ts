@@ -13,7 +13,8 @@ import type { Logger } from "@logtape/logtape";
 import type { NetworkIndex } from "../index/network_index.ts";
 import { type PodRecord, sameRecord } from "../index/pod_record.ts";
 import { type KubeApi, KubeApiError } from "./api_client.ts";
-import { retry } from "../shared/backoff.ts";
+import { retry } from "../common/backoff.ts";
+import { EmptyWatch, Gone } from "./watch_errors.ts";
 
 /** Options of the watch loop. */
 export interface PodWatcherOptions {
@@ -47,19 +48,6 @@ export interface PodWatcherStats {
 interface WatchEvent {
   type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
   object: V1Pod & { code?: number; message?: string };
-}
-
-/** The watch said `410 Gone`: relist. */
-class Gone extends Error {
-  override name = "Gone";
-}
-
-/** A stream that ended at once with nothing in it: backed off like a failure, so it cannot spin. */
-class EmptyWatch extends Error {
-  override name = "EmptyWatch";
-  constructor() {
-    super("the watch ended at once without an event");
-  }
 }
 
 /**
@@ -120,7 +108,7 @@ export class PodWatcher {
   /**
    * Runs until `signal` aborts; never throws. Each session (a list when there is no
    * resourceVersion, then one watch stream) that fails is retried with the shared back-off
-   * (`src/shared/backoff.ts`); a session that ends normally starts the next at once.
+   * (`src/common/backoff.ts`); a session that ends normally starts the next at once.
    */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {

@@ -6,7 +6,7 @@
 
 import type { Logger } from "@logtape/logtape";
 import type { KubeApi } from "./api_client.ts";
-import { retry } from "../shared/backoff.ts";
+import { retry } from "../common/backoff.ts";
 
 /** What the ClusterIP lookup needs. */
 export interface ClusterIpOptions {

@@ -12,7 +12,7 @@
 
 import type { Logger } from "@logtape/logtape";
 import { type KubeApi, KubeApiError } from "../kube/api_client.ts";
-import { decodeBase64, encodeBase64 } from "../shared/base64.ts";
+import { decodeBase64, encodeBase64 } from "../common/base64.ts";
 import type { TlsMaterial } from "./server.ts";
 
 /** The bootstrapped material: what to serve, and the CA that clients must trust. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { encodeBase64 } from "../shared/base64.ts";
+import { encodeBase64 } from "../common/base64.ts";
 import { annotationValues } from "../kube/pod_to_record.ts";
 import { aliasProblem, networkProblem } from "./validation.ts";
 

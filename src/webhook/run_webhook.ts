@@ -8,7 +8,7 @@
 
 import type { Config } from "../config/config.ts";
 import type { KubeApi } from "../kube/api_client.ts";
-import { retry } from "../shared/backoff.ts";
+import { retry } from "../common/backoff.ts";
 import { waitForClusterIp } from "../kube/service_ip.ts";
 import { logger } from "../observability/log.ts";
 import { bootstrapTls } from "./bootstrap.ts";
