@@ -123,3 +123,57 @@ export function skipName(bytes: Uint8Array, offset: number): number {
     offset += length + 1;
   }
 }
+
+/** One resource record as {@linkcode walkRecords} shows it (the same object, refilled each time). */
+export interface RecordView {
+  /** Its position among the answer, authority and additional records (0-based). */
+  index: number;
+  type: number;
+  /** Offset of its 32-bit TTL field. */
+  ttlOffset: number;
+  rdataStart: number;
+  rdataEnd: number;
+}
+
+/**
+ * Walks the answer, authority and additional records of `bytes` from `offset` (just past the
+ * question), calling `visit` with each. Returns the offset past the last one, or -1 when a record
+ * runs off the end: the one walk the parser (EDNS), the cache (TTLs, SOA) and replies share.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { walkRecords } from "./message.ts";
+ * // "db" A → 192.0.2.7, TTL 300: the answer starts after the 20-byte header + question
+ * const reply = new Uint8Array([
+ *   0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1,
+ *   0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 192, 0, 2, 7,
+ * ]);
+ * const seen: number[][] = [];
+ * const end = walkRecords(reply, 20, (r) => seen.push([r.type, r.ttlOffset, r.rdataEnd]));
+ * assert.deepEqual(seen, [[1, 26, 36]]);
+ * assert.equal(end, 36);
+ * assert.equal(walkRecords(reply.subarray(0, 30), 20, () => {}), -1);
+ * ```
+ */
+export function walkRecords(
+  bytes: Uint8Array,
+  offset: number,
+  visit: (record: RecordView) => void,
+): number {
+  const records = readU16(bytes, 6) + readU16(bytes, 8) + readU16(bytes, 10);
+  const view: RecordView = { index: 0, type: 0, ttlOffset: 0, rdataStart: 0, rdataEnd: 0 };
+  for (let i = 0; i < records; i++) {
+    offset = skipName(bytes, offset);
+    if (offset < 0 || offset + 10 > bytes.length) return -1;
+    view.index = i;
+    view.type = readU16(bytes, offset);
+    view.ttlOffset = offset + 4;
+    view.rdataStart = offset + 10;
+    view.rdataEnd = view.rdataStart + readU16(bytes, offset + 8);
+    if (view.rdataEnd > bytes.length) return -1;
+    visit(view);
+    offset = view.rdataEnd;
+  }
+  return offset;
+}

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { FLAG, RCODE, readU16, skipName } from "./message.ts";
+import { FLAG, QTYPE, RCODE, readU16, walkRecords } from "./message.ts";
 import { headerOnlyReply } from "./reply.ts";
 
 /** A parsed query. `name` is lowercase without the trailing dot (`""` for the root). */
@@ -115,18 +115,12 @@ function readQuestionName(
  * one) in the low 16 bits, 0x10000 added when its DO bit is set; -1 when the sections are bad.
  */
 function findEdns(bytes: Uint8Array, offset: number): number {
-  const records = readU16(bytes, 6) + readU16(bytes, 8) + readU16(bytes, 10);
   let edns = 0;
-  for (let i = 0; i < records; i++) {
-    offset = skipName(bytes, offset);
-    if (offset < 0 || offset + 10 > bytes.length) return -1;
-    const type = readU16(bytes, offset);
-    if (type === 41 /* OPT */) {
-      edns = Math.max(readU16(bytes, offset + 2), 512 /* the classic UDP size */) |
-        (bytes[offset + 6] & 0x80 ? 0x10000 : 0);
-    }
-    offset += 10 + readU16(bytes, offset + 8);
-    if (offset > bytes.length) return -1;
-  }
-  return edns;
+  const end = walkRecords(bytes, offset, (record) => {
+    if (record.type !== QTYPE.OPT) return;
+    const size = readU16(bytes, record.ttlOffset - 2); // OPT's class field is the UDP size
+    edns = Math.max(size, 512 /* the classic UDP size */) |
+      (bytes[record.ttlOffset + 2] & 0x80 ? 0x10000 : 0); // the DO bit
+  });
+  return end < 0 ? -1 : edns;
 }

@@ -8,21 +8,9 @@
  * @module
  */
 
-import { QTYPE, RCODE, readU16, skipName } from "./message.ts";
+import { QTYPE, RCODE, readU16, skipName, walkRecords } from "./message.ts";
 
 const TYPE_SOA = 6;
-
-/** The TTL fields of a reply: offsets of every record's TTL (OPT excluded) and their values. */
-export interface ReplyTtls {
-  /** Byte offsets of the 32-bit TTL fields, in message order. */
-  offsets: number[];
-  /** The TTL values as received, in seconds, same order. */
-  ttls: number[];
-  /** Answer records. */
-  answers: number;
-  /** The negative TTL of the authority section's SOA (RFC 2308), if it has one. */
-  soaNegativeTtl?: number;
-}
 
 /** How long the cache may keep replies (`--cache-max-ttl`, `--cache-negative-ttl`), seconds. */
 export interface CacheTtlLimits {
@@ -35,57 +23,41 @@ function readU32(bytes: Uint8Array, offset: number): number {
     bytes[offset + 3];
 }
 
-/**
- * Finds every record's TTL field in a reply; `undefined` when the reply cannot be walked to its
- * end (such a reply is relayed but never cached).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { replyTtls } from "./reply_ttl.ts";
- * // "db" A → 192.0.2.7, TTL 300
- * const reply = new Uint8Array([
- *   0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1,
- *   0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 192, 0, 2, 7,
- * ]);
- * assert.deepEqual(replyTtls(reply), { offsets: [26], ttls: [300], answers: 1 });
- * ```
- */
-export function replyTtls(reply: Uint8Array): ReplyTtls | undefined {
-  if (reply.length < 12) return undefined;
-  const questions = readU16(reply, 4);
-  const answers = readU16(reply, 6);
-  const authorities = readU16(reply, 8);
-  const records = answers + authorities + readU16(reply, 10);
+/** The offset just past the question section, or -1. */
+function questionsEnd(reply: Uint8Array): number {
   let offset = 12;
-  for (let i = 0; i < questions; i++) {
+  for (let i = readU16(reply, 4); i > 0; i--) {
     offset = skipName(reply, offset);
-    if (offset < 0 || offset + 4 > reply.length) return undefined;
+    if (offset < 0 || offset + 4 > reply.length) return -1;
     offset += 4;
   }
-  const result: ReplyTtls = { offsets: [], ttls: [], answers };
-  for (let i = 0; i < records; i++) {
-    offset = skipName(reply, offset);
-    if (offset < 0 || offset + 10 > reply.length) return undefined;
-    const type = readU16(reply, offset);
-    const ttl = readU32(reply, offset + 4);
-    const rdataStart = offset + 10;
-    const rdataEnd = rdataStart + readU16(reply, offset + 8);
-    if (rdataEnd > reply.length) return undefined;
-    if (type !== QTYPE.OPT) { // OPT's "TTL" is the extended rcode and flags
-      result.offsets.push(offset + 4);
-      result.ttls.push(ttl);
+  return offset;
+}
+
+/** What decides a reply's lifetime: its smallest TTL and its SOA's negative TTL (RFC 2308). */
+interface Lifetimes {
+  smallestTtl: number;
+  soaNegativeTtl?: number;
+}
+
+function lifetimes(reply: Uint8Array): Lifetimes | undefined {
+  const start = questionsEnd(reply);
+  if (start < 0) return undefined;
+  const answers = readU16(reply, 6);
+  const authorities = readU16(reply, 8);
+  const found: Lifetimes = { smallestTtl: Infinity };
+  const end = walkRecords(reply, start, (record) => {
+    if (record.type === QTYPE.OPT) return; // its "TTL" is the extended rcode and flags
+    const ttl = readU32(reply, record.ttlOffset);
+    found.smallestTtl = Math.min(found.smallestTtl, ttl);
+    const inAuthority = record.index >= answers && record.index < answers + authorities;
+    if (record.type !== TYPE_SOA || !inAuthority) return;
+    const names = skipName(reply, skipName(reply, record.rdataStart));
+    if (names > 0 && names + 20 === record.rdataEnd) {
+      found.soaNegativeTtl = Math.min(ttl, readU32(reply, names + 16));
     }
-    const inAuthority = i >= answers && i < answers + authorities;
-    if (type === TYPE_SOA && inAuthority) {
-      const names = skipName(reply, skipName(reply, rdataStart));
-      if (names > 0 && names + 20 === rdataEnd) {
-        result.soaNegativeTtl = Math.min(ttl, readU32(reply, names + 16));
-      }
-    }
-    offset = rdataEnd;
-  }
-  return result;
+  });
+  return end < 0 ? undefined : found;
 }
 
 /**
@@ -106,28 +78,17 @@ export function replyTtls(reply: Uint8Array): ReplyTtls | undefined {
  * ```
  */
 export function rewriteTtls(reply: Uint8Array, ttl: (received: number) => number): boolean {
-  if (reply.length < 12) return false;
-  const questions = readU16(reply, 4);
-  const records = readU16(reply, 6) + readU16(reply, 8) + readU16(reply, 10);
-  let offset = 12;
-  for (let i = 0; i < questions; i++) {
-    offset = skipName(reply, offset);
-    if (offset < 0 || offset + 4 > reply.length) return false;
-    offset += 4;
-  }
-  for (let i = 0; i < records; i++) {
-    offset = skipName(reply, offset);
-    if (offset < 0 || offset + 10 > reply.length) return false;
-    if (readU16(reply, offset) !== QTYPE.OPT) {
-      const value = ttl(readU32(reply, offset + 4));
-      reply[offset + 4] = value >>> 24;
-      reply[offset + 5] = (value >>> 16) & 0xff;
-      reply[offset + 6] = (value >>> 8) & 0xff;
-      reply[offset + 7] = value & 0xff;
-    }
-    offset += 10 + readU16(reply, offset + 8);
-  }
-  return offset <= reply.length;
+  const start = reply.length < 12 ? -1 : questionsEnd(reply);
+  if (start < 0) return false;
+  return walkRecords(reply, start, (record) => {
+    if (record.type === QTYPE.OPT) return;
+    const at = record.ttlOffset;
+    const value = ttl(readU32(reply, at));
+    reply[at] = value >>> 24;
+    reply[at + 1] = (value >>> 16) & 0xff;
+    reply[at + 2] = (value >>> 8) & 0xff;
+    reply[at + 3] = value & 0xff;
+  }) >= 0;
 }
 
 /**
@@ -149,12 +110,12 @@ export function cacheSeconds(reply: Uint8Array, limits: CacheTtlLimits): number 
   if (reply.length < 12 || (reply[2] & 0x02) !== 0) return 0; // truncated
   const rcode = reply[3] & 0x0f;
   if (rcode !== RCODE.NOERROR && rcode !== RCODE.NXDOMAIN) return 0;
-  const ttls = replyTtls(reply);
-  if (!ttls) return 0;
-  if (rcode === RCODE.NOERROR && ttls.answers > 0) {
-    return Math.min(limits.maxTtl, ...ttls.ttls);
+  const found = lifetimes(reply);
+  if (!found) return 0;
+  if (rcode === RCODE.NOERROR && readU16(reply, 6) > 0) {
+    return Math.min(limits.maxTtl, found.smallestTtl);
   }
   // negative (NXDOMAIN or NODATA): only with an SOA to say for how long (RFC 2308 section 5)
-  if (ttls.soaNegativeTtl === undefined) return 0;
-  return Math.min(limits.negativeTtl, ttls.soaNegativeTtl);
+  if (found.soaNegativeTtl === undefined) return 0;
+  return Math.min(limits.negativeTtl, found.soaNegativeTtl);
 }
