@@ -10,7 +10,7 @@
  */
 
 import type { DnsHandler, DnsReply, DnsRequest, DnsResolver } from "./handler.ts";
-import { sharingKey } from "./in_flight.ts";
+import { requestKey } from "./in_flight.ts";
 import { RCODE } from "./message.ts";
 import type { CacheLookup, ReplyCache } from "./reply_cache.ts";
 
@@ -75,7 +75,7 @@ export function cacheHandler(options: CacheHandlerOptions): DnsHandler {
     return found ? stale(request, found, now()) : reply;
   };
   return (request, next) => {
-    const key = sharingKey(request);
+    const key = requestKey(request);
     const found = cache.lookup(key, request.receivedAt); // no clock read on a hit
     if (found?.state === "fresh") {
       cache.stats.hits++;

@@ -19,6 +19,8 @@ export interface DnsRequest {
   receivedAt: number;
   /** How it was answered, set by the handler that answered (for metrics and debug logs). */
   path?: "internal" | "held" | "forwarded" | "cached";
+  /** Its cache and sharing key, built once by the first handler that needs it (`requestKey`). */
+  key?: string;
 }
 
 /** The bytes to send back, or `null` to send nothing. */

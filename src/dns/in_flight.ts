@@ -55,6 +55,26 @@ export function sharingKey(request: Pick<DnsRequest, "query" | "transport">): st
 }
 
 /**
+ * The request's {@linkcode sharingKey}, built once: the cache and the sharing both key by it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseQuery } from "./query.ts";
+ * import type { DnsRequest } from "./handler.ts";
+ * import { requestKey } from "./in_flight.ts";
+ * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]));
+ * assert.ok(parsed.kind === "query");
+ * const request: DnsRequest = { query: parsed.query, source: "127.0.0.2", transport: "udp", receivedAt: 0 };
+ * assert.equal(requestKey(request), "1/1/udp/0/0/0/db");
+ * assert.equal(request.key, "1/1/udp/0/0/0/db"); // kept for the next handler
+ * ```
+ */
+export function requestKey(request: DnsRequest): string {
+  return request.key ??= sharingKey(request);
+}
+
+/**
  * `reply` as the answer to `request`: a copy with the request's ID and question bytes.
  *
  * @example
@@ -112,7 +132,7 @@ export function shareInFlight(options: InFlightOptions): DnsHandler {
   const { stats } = options;
   return (request, next) => {
     request.path ??= "forwarded"; // the hold handler, when it wraps us, has set "held"
-    const key = sharingKey(request);
+    const key = requestKey(request);
     const exchange = inFlight.get(key);
     if (exchange) {
       stats.shared++;
