@@ -18,6 +18,7 @@ import {
   reaches,
 } from "./src/config/mod.ts";
 import {
+  DEFAULT_PROBE_INTERVAL_MS,
   type DnsRequest,
   DnsServerState,
   DnsUpstream,
@@ -88,8 +89,8 @@ function upstreamReporter(): DnsUpstreamOptions["onChange"] {
       });
     } else {
       log.warning(
-        "upstream {upstream} marked down after {failures} failed attempts in a row; probing it every 500 ms",
-        { upstream: server.address, failures },
+        "upstream {upstream} marked down after {failures} failed attempts in a row; probing it every {probeMs} ms",
+        { upstream: server.address, failures, probeMs: DEFAULT_PROBE_INTERVAL_MS },
       );
     }
   };

@@ -15,6 +15,7 @@ export {
 export { buildResolver, type DnsServer, type DnsServerOptions, startDnsServer } from "./server.ts";
 export { DnsServerState } from "./state.ts";
 export {
+  DEFAULT_PROBE_INTERVAL_MS,
   DnsUpstream,
   type DnsUpstreamOptions,
   type Upstream,

@@ -45,11 +45,14 @@ export interface UpstreamHealth {
   readonly stats: Readonly<UpstreamStats>;
 }
 
+/** How often a down server is probed unless told otherwise (CoreDNS's `health_check` default). */
+export const DEFAULT_PROBE_INTERVAL_MS = 500;
+
 /** Options of {@linkcode DnsUpstream}. */
 export interface DnsUpstreamOptions {
   /** Failed attempts in a row that mark a server down (default 2, as CoreDNS's `max_fails`). */
   maxFails?: number;
-  /** How often a down server is probed (default 500 ms, as CoreDNS's `health_check`). */
+  /** How often a down server is probed (default {@linkcode DEFAULT_PROBE_INTERVAL_MS}). */
   probeIntervalMs?: number;
   /** Told when a server goes down or comes back. */
   onChange?: (server: UpstreamHealth, failuresInARow: number) => void;
@@ -122,7 +125,7 @@ export class DnsUpstream implements Upstream {
     this.#slots = list.map((target) => new ServerSlot(new UpstreamServer(target, timeoutMs)));
     this.#upCount = this.#slots.length;
     this.#maxFails = options.maxFails ?? 2;
-    this.#probeIntervalMs = options.probeIntervalMs ?? 500;
+    this.#probeIntervalMs = options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
     this.#onChange = options.onChange;
   }
 
