@@ -1,7 +1,6 @@
 /**
  * Waiting between retries: an abortable sleep, capped exponential back-off with jitter, and one
- * retry loop (the Service lookup and the webhook's certificate loading use it; the pod watcher,
- * whose failures relist or resume, uses the sleep and back-off).
+ * retry loop (the Service lookup, the webhook's certificate loading and the pod watcher use it).
  *
  * @module
  */
@@ -60,13 +59,18 @@ export interface RetryOptions<T> {
   what: string | (() => string);
   /** Ends the retries: `retry` then resolves `undefined`. */
   signal: AbortSignal;
-  attempt: () => Promise<T>;
+  /**
+   * One try. A long-running attempt calls `progressed` when it gets somewhere (a list applied, a
+   * watch event), so its later failure backs off from the start instead of from where the failures
+   * before that progress had left it.
+   */
+  attempt: (progressed: () => void) => Promise<T>;
   log: Logger;
   /** The first back-off; it doubles (with jitter) up to `maxMs`. */
   initialMs: number;
   maxMs: number;
-  /** Told of each failure before the back-off (e.g. to count it). */
-  onFailure?: (error: unknown) => void;
+  /** Told of each failure, and how many in a row it makes, before the back-off. */
+  onFailure?: (error: unknown, failuresInARow: number) => void;
 }
 
 /**
@@ -88,16 +92,34 @@ export interface RetryOptions<T> {
  *   maxMs: 4,
  * });
  * assert.equal(value, 3);
+ * // an attempt that made progress before failing starts the back-off again
+ * const inARow: number[] = [];
+ * let tries = 0;
+ * await retry({
+ *   what: "watching",
+ *   signal: new AbortController().signal,
+ *   attempt: (progressed) => {
+ *     if (++tries === 3) progressed();
+ *     return tries < 4 ? Promise.reject(new Error("cut")) : Promise.resolve();
+ *   },
+ *   log: getLogger(["x"]),
+ *   initialMs: 1,
+ *   maxMs: 1_000,
+ *   onFailure: (_error, failures) => inARow.push(failures),
+ * });
+ * assert.deepEqual(inARow, [1, 2, 1]); // the third try had progressed before it failed
  * ```
  */
 export async function retry<T>(options: RetryOptions<T>): Promise<T | undefined> {
   const { what, signal, attempt, log } = options;
-  for (let failures = 1; !signal.aborted; failures++) {
+  let failures = 0;
+  const progressed = () => void (failures = 0);
+  while (!signal.aborted) {
     try {
-      return await attempt();
+      return await attempt(progressed);
     } catch (error) {
       if (signal.aborted) break;
-      options.onFailure?.(error);
+      options.onFailure?.(error, ++failures);
       const delayMs = backoffDelay(failures, options.initialMs, options.maxMs);
       log.warn("{what} failed ({error}); retrying in {delayMs} ms", {
         what: typeof what === "function" ? what() : what,

@@ -115,7 +115,7 @@ export class PodWatcher {
       await retry({
         what: () => `pod watch from resourceVersion ${this.#resourceVersion ?? "(relist)"}`,
         signal,
-        attempt: () => this.#session(signal),
+        attempt: (progressed) => this.#session(signal, progressed),
         log: this.#o.log,
         initialMs: this.#o.backoffInitialMs,
         maxMs: this.#o.backoffMaxMs,
@@ -127,12 +127,15 @@ export class PodWatcher {
   }
 
   /** One list (when needed) and one watch stream; throws what should be backed off. */
-  async #session(signal: AbortSignal): Promise<void> {
+  async #session(signal: AbortSignal, progressed: () => void): Promise<void> {
     const { log } = this.#o;
     try {
-      if (this.#resourceVersion === undefined) await this.#list(signal);
+      if (this.#resourceVersion === undefined) {
+        await this.#list(signal);
+        progressed(); // a later failure of this session backs off from the start
+      }
       const started = performance.now();
-      const received = await this.#watch(signal);
+      const received = await this.#watch(signal, progressed);
       if (signal.aborted) return;
       this.stats.reconnects++;
       log.info("watch ended; resuming from resourceVersion {resourceVersion}", {
@@ -190,7 +193,7 @@ export class PodWatcher {
   }
 
   /** One watch stream; resolves when the server ends it, or the idle timer does. */
-  async #watch(signal: AbortSignal): Promise<number> {
+  async #watch(signal: AbortSignal, progressed: () => void): Promise<number> {
     const { api, labelSelector, watchTimeoutSeconds, idleTimeoutMs } = this.#o;
     const abort = new AbortController();
     const onAbort = () => abort.abort();
@@ -238,6 +241,7 @@ export class PodWatcher {
           if (line) {
             this.#apply(JSON.parse(line) as WatchEvent);
             received++;
+            progressed();
           }
         }
       }
