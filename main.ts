@@ -17,14 +17,8 @@ import {
   parseHostPort,
   reaches,
 } from "./src/config/mod.ts";
-import {
-  DEFAULT_PROBE_INTERVAL_MS,
-  type DnsRequest,
-  DnsServerState,
-  DnsUpstream,
-  type DnsUpstreamOptions,
-  startDnsServer,
-} from "./src/dns/mod.ts";
+import { DnsServerState, DnsUpstream, startDnsServer } from "./src/dns/mod.ts";
+import { netUnrestricted, podIpOutsideSet, StopSignals } from "./src/common/mod.ts";
 import { NetworkIndex } from "./src/index/mod.ts";
 import {
   InvalidAliasLog,
@@ -35,13 +29,16 @@ import {
 } from "./src/kube/mod.ts";
 import {
   configureLogging,
+  deniedReplyReporter,
   type HealthRoutes,
   logger,
+  loopReporter,
   networksSnapshot,
   ProgramMetrics,
   PROMETHEUS_CONTENT_TYPE,
   queryObserver,
   startHealthServer,
+  upstreamReporter,
 } from "./src/observability/mod.ts";
 import { readTlsFiles, type RunningWebhook, startWebhook } from "./src/webhook/mod.ts";
 
@@ -79,47 +76,18 @@ async function defaultUpstreams(listen: HostPort): Promise<HostPort[]> {
   return addresses;
 }
 
-/** Logs an upstream going down (a warning) or coming back. */
-function upstreamReporter(): DnsUpstreamOptions["onChange"] {
-  const log = logger("dns");
-  return (server, failures) => {
-    if (server.up) {
-      log.info("upstream {upstream} answers again; it is used again", {
-        upstream: server.address,
-      });
-    } else {
-      log.warning(
-        "upstream {upstream} marked down after {failures} failed attempts in a row; probing it every {probeMs} ms",
-        { upstream: server.address, failures, probeMs: DEFAULT_PROBE_INTERVAL_MS },
-      );
-    }
-  };
-}
-
-/** How often at most a forwarding loop is logged (it is counted every time). */
-const LOOP_LOG_INTERVAL_MS = 10_000;
-
-/** Logs a forwarding loop as an error naming the upstream, at most once per interval. */
-function loopReporter(upstream: string): (request: DnsRequest) => void {
-  const log = logger("dns");
-  let lastLogged = -Infinity;
-  let since = 0;
-  return (request) => {
-    since++;
-    const now = performance.now();
-    if (now - lastLogged < LOOP_LOG_INTERVAL_MS) return;
-    lastLogged = now;
-    log.error(
-      "forwarding loop: {name} came back from {source} while being asked of upstream {upstream} ({count} since the last report); it is not forwarded again. Point --upstream at the cluster DNS, not at kubedock-dns",
-      { name: request.query.name, source: request.source, upstream, count: since },
-    );
-    since = 0;
-  };
-}
-
 async function main(config: Config): Promise<void> {
   configureLogging(config.logLevel, config.logFormat);
   const log = logger("main");
+  const signals = new StopSignals(); // from the start: a SIGTERM during start-up still lameducks
+  // a replica on a pod network the permission set does not name could answer no pod: not ready
+  const outsideSet = podIpOutsideSet(Deno.env.get("POD_IP"));
+  if (outsideSet) log.error(outsideSet);
+  if (netUnrestricted()) {
+    log.warning(
+      "the net permission is unrestricted (a build for IPv6 pod networks): replies and connections may go to any address the deny list does not name",
+    );
+  }
   const upstreamAddresses = config.upstreams.length > 0
     ? config.upstreams
     : await defaultUpstreams(config.dnsListen);
@@ -151,6 +119,7 @@ async function main(config: Config): Promise<void> {
     log: logger("kube"),
   });
   const state = DnsServerState.fromConfig(config);
+  state.denied.listener = deniedReplyReporter();
   const metrics = config.metrics
     ? new ProgramMetrics({
       index,
@@ -178,7 +147,13 @@ async function main(config: Config): Promise<void> {
     ? startWebhook(config, api, { files, onReview: metrics?.observeReview })
     : undefined;
   let stopping = false;
-  const ready = () => !stopping && index.synced && (webhook?.ready() ?? true);
+  const notReady = () => {
+    if (stopping) return "stopping";
+    if (outsideSet) return outsideSet;
+    if (!index.synced) return "the first pod list is not applied yet";
+    if (webhook && !webhook.ready()) return "the webhook has no certificate or Service IP yet";
+    return undefined;
+  };
   const routes: HealthRoutes = {};
   if (metrics) {
     routes["/metrics"] = () =>
@@ -190,7 +165,7 @@ async function main(config: Config): Promise<void> {
   const health = orDie(
     "health-listen",
     config.healthListen,
-    () => startHealthServer(config.healthListen, ready, routes),
+    () => startHealthServer(config.healthListen, notReady, routes),
   );
   log.info(
     "serving DNS on {dns} (upstream {upstream}, cache {cacheSize} entries), health on {health}, namespace {namespace} via {source}",
@@ -206,12 +181,16 @@ async function main(config: Config): Promise<void> {
 
   const stop = new AbortController();
   const watching = watcher.run(stop.signal);
-  await new Promise<void>((resolve) => {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) {
-      Deno.addSignalListener(signal, () => resolve());
-    }
-  });
+  const signal = await signals.first();
   stopping = true; // /readyz is 503 from now on
+  if (config.lameduckMs > 0) {
+    log.info(
+      "{signal}: lameduck for {lameduckMs} ms (not ready, still serving DNS and the webhook until the endpoint is gone; a second signal skips it)",
+      { signal, lameduckMs: config.lameduckMs },
+    );
+    const end = await signals.lameduck(config.lameduckMs);
+    if (end === "second signal") log.info("second signal: lameduck cut short");
+  }
   log.info("stopping: draining DNS and webhook (at most {timeoutMs} ms)", {
     timeoutMs: config.shutdownTimeoutMs,
   });

@@ -87,6 +87,8 @@ const child = new Deno.Command("deno", {
     "kubedock-dns",
     "--log-format",
     "text",
+    "--lameduck", // nothing routes to this replica but the demo: stop at once
+    "0s",
   ],
   stdout: "inherit",
   stderr: "inherit",

@@ -1,5 +1,6 @@
 /**
- * Helpers more than one part uses: IP addresses, abortable sleep, back-off and the retry loop, base64 text.
+ * Helpers more than one part uses: IP addresses, abortable sleep, back-off and the retry loop, base64 text,
+ * what the net permission reaches, the stop signals and the lameduck.
  * What this folder offers the rest of the program; the modules beside it hold the details.
  *
  * @module
@@ -8,3 +9,11 @@
 export { decodeBase64, encodeBase64 } from "./base64.ts";
 export { backoffDelay, retry, type RetryOptions, sleep } from "./backoff.ts";
 export { canonicalIp, formatIpv6, ipv6Groups } from "./ip.ts";
+export { canReach, netUnrestricted, podIpOutsideSet, WIDEN_HINT } from "./net_permission.ts";
+export {
+  type LameduckEnd,
+  PROCESS_SIGNALS,
+  type SignalSource,
+  STOP_SIGNALS,
+  StopSignals,
+} from "./stop_signals.ts";

@@ -60,7 +60,9 @@ export interface Config {
   healthListen: HostPort;
   logLevel: LogLevel;
   logFormat: "json" | "text";
-  /** On SIGTERM, everything is finished or cut off within this. */
+  /** After the first SIGTERM: not ready, still serving everything, for this long (0: none). */
+  lameduckMs: number;
+  /** After the lameduck, everything is finished or cut off within this. */
   shutdownTimeoutMs: number;
   /** Serve `GET /debug/networks` on the health port. */
   debugEndpoints: boolean;
@@ -99,6 +101,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   healthListen: { hostname: "0.0.0.0", port: 8080 },
   logLevel: "info",
   logFormat: "json",
+  lameduckMs: 5_000,
   shutdownTimeoutMs: 10_000,
   debugEndpoints: false,
   metrics: true,

@@ -199,10 +199,18 @@ export const FLAG_DOCS: readonly FlagDoc[] = [
   },
   { name: "log-format", value: "F", default: "json", meaning: "json or text, on stderr" },
   {
+    name: "lameduck",
+    value: "DUR",
+    default: "5s",
+    meaning:
+      "after SIGTERM: /readyz 503 while DNS and the webhook keep serving this long (kube-proxy still sends queries); a second signal skips the rest; 0: none",
+  },
+  {
     name: "shutdown-timeout",
     value: "DUR",
     default: "10s",
-    meaning: "on SIGTERM, everything ends within this (the manifests give 30 s of grace)",
+    meaning:
+      "after the lameduck, the drain ends within this (the manifests give 30 s of grace, more than both)",
   },
   {
     name: "debug-endpoints",

@@ -32,6 +32,7 @@ function duration(
     | "waitTimeoutMs"
     | "tlsReloadIntervalMs"
     | "shutdownTimeoutMs"
+    | "lameduckMs"
     | "tcpIdleTimeoutMs"
     | "cacheMaxTtlMs"
     | "cacheNegativeTtlMs"
@@ -122,6 +123,7 @@ export const VALUE_FLAGS: Record<string, Setter> = {
   "tls-secret": text("tlsSecret"),
   "webhook-config": text("webhookConfig"),
   "tls-reload-interval": duration("tlsReloadIntervalMs"),
+  "lameduck": duration("lameduckMs", "0 allowed"),
   "shutdown-timeout": duration("shutdownTimeoutMs"),
   "dns-service": text("dnsService"),
   "client-ndots": integer("clientNdots", 0, 15),

@@ -126,7 +126,8 @@ export function startDnsServer(options: DnsServerOptions): DnsServer {
     udp.close();
     throw error;
   }
-  const udpDone = serveUdp(udp, { resolve, stats, observe: options.observe, pending });
+  const { denied } = state;
+  const udpDone = serveUdp(udp, { resolve, stats, observe: options.observe, pending, denied });
   const tcpServer: TcpServer = serveTcp(tcp, {
     resolve,
     stats,
@@ -134,6 +135,7 @@ export function startDnsServer(options: DnsServerOptions): DnsServer {
     limits: state.limits.tcp,
     observe: options.observe,
     pending,
+    denied,
   });
   if (options.loopProbe ?? true) probe.send(options.upstream).catch(() => {});
   const close = async () => {

@@ -6,6 +6,7 @@
  */
 
 import type { Config } from "../config/config.ts";
+import { DeniedReplies } from "./denied_replies.ts";
 import type { DispatchStats } from "./dispatch.ts";
 import { type HoldLimits, HoldRegistry } from "./hold.ts";
 import type { InFlightStats } from "./in_flight.ts";
@@ -76,6 +77,8 @@ export class DnsServerState {
   readonly dispatch: DispatchStats = { dropped: 0, rejected: 0 };
   readonly forwarding: InFlightStats = { shared: 0, loops: 0 };
   readonly tcp: TcpStats = { open: 0, evicted: 0, refused: 0 };
+  /** Replies the `net` permission refused to send (UDP and TCP). */
+  readonly denied: DeniedReplies = new DeniedReplies();
   /** Forwarded replies kept (`maxEntries` 0 when the cache is off). */
   readonly cache: ReplyCache;
 

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { DeniedReplies } from "./denied_replies.ts";
 import type { DnsResolver } from "./handler.ts";
 import {
   dispatch,
@@ -27,6 +28,8 @@ export interface TcpServeOptions {
   observe?: QueryObserver;
   /** Counts replies still being worked out (the graceful drain waits for them). */
   pending?: PendingReplies;
+  /** Counts (and tells of) replies the `net` permission refused. */
+  denied?: DeniedReplies;
 }
 
 /** A running TCP DNS server. */
@@ -52,10 +55,12 @@ class Connection {
   handled: Promise<void> = Promise.resolve();
   closed = false;
   #idle: ReturnType<typeof setTimeout> | undefined;
+  readonly #denied: DeniedReplies | undefined;
 
-  constructor(conn: Deno.Conn) {
+  constructor(conn: Deno.Conn, denied?: DeniedReplies) {
     this.conn = conn;
     this.source = (conn.remoteAddr as Deno.NetAddr).hostname;
+    this.#denied = denied;
   }
 
   close(): void {
@@ -74,9 +79,10 @@ class Connection {
 
   send(reply: Uint8Array | null): void {
     if (reply && !this.closed) {
-      this.writing = this.writing.then(() => writeAll(this.conn, frame(reply))).catch(() =>
-        this.close()
-      );
+      this.writing = this.writing.then(() => writeAll(this.conn, frame(reply))).catch((error) => {
+        this.#denied?.sendFailed(this.source, error);
+        this.close();
+      });
     }
   }
 }
@@ -164,7 +170,7 @@ export function serveTcp(listener: Deno.Listener, options: TcpServeOptions): Tcp
   const finished = (async () => {
     try {
       for await (const conn of listener) {
-        const connection = new Connection(conn);
+        const connection = new Connection(conn, options.denied);
         if (!makeRoom(connection.source)) {
           tcp.refused++;
           connection.close();

@@ -6,6 +6,7 @@
  */
 
 import { copyBytes } from "./byte_slab.ts";
+import type { DeniedReplies } from "./denied_replies.ts";
 import type { DnsReply, DnsResolver } from "./handler.ts";
 import { PendingReplies } from "./pending_replies.ts";
 import {
@@ -22,6 +23,8 @@ export interface UdpServeOptions {
   observe?: QueryObserver;
   /** Counts replies still being worked out or sent (the graceful drain waits for them). */
   pending?: PendingReplies;
+  /** Counts (and tells of) replies the `net` permission refused; other send failures are ignored. */
+  denied?: DeniedReplies;
 }
 
 /**
@@ -48,7 +51,7 @@ export async function serveUdp(conn: Deno.DatagramConn, options: UdpServeOptions
   const { finished } = pending;
   const context: DispatchContext = { ...options, transport: "udp" };
   const buffer = new Uint8Array(65535);
-  const ignore = () => {};
+  const { denied } = options;
   let failures = 0;
   for (;;) {
     let received: [Uint8Array, Deno.Addr];
@@ -72,14 +75,21 @@ export async function serveUdp(conn: Deno.DatagramConn, options: UdpServeOptions
       options.stats.dropped++;
       continue;
     }
+    const sendFailed = (error: unknown) => denied?.sendFailed(client.hostname, error);
     if (reply instanceof Promise) {
       pending.started();
       reply.then(
-        (bytes) => bytes ? conn.send(bytes, client).then(finished, finished) : finished(),
+        (bytes) =>
+          bytes
+            ? conn.send(bytes, client).then(finished, (error) => {
+              sendFailed(error);
+              finished();
+            })
+            : finished(),
         finished,
       );
     } else if (reply) {
-      conn.send(reply, client).catch(ignore);
+      conn.send(reply, client).catch(sendFailed);
     }
   }
 }

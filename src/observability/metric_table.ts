@@ -141,6 +141,13 @@ export const SCRAPED: readonly ScrapedMetric[] = [
     read: ({ dns }) => [[["evicted"], dns.tcp.evicted], [["refused"], dns.tcp.refused]],
   },
   {
+    name: "kubedock_dns_replies_denied_total",
+    type: "counter",
+    help:
+      "Replies Deno's net permission refused to send: the client's address is outside the permission set (see the error log line).",
+    read: ({ dns }) => one(dns.denied.count),
+  },
+  {
     name: "kubedock_dns_invalid_aliases_total",
     type: "counter",
     help:

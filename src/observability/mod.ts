@@ -6,8 +6,15 @@
  */
 
 export { networksSnapshot } from "./debug_networks.ts";
-export { type HealthRoutes, startHealthServer } from "./health_server.ts";
+export { type HealthRoutes, type NotReadyReason, startHealthServer } from "./health_server.ts";
 export { configureLogging, logger } from "./log.ts";
 export { PROMETHEUS_CONTENT_TYPE } from "./metrics.ts";
 export { ProgramMetrics } from "./program_metrics.ts";
 export { queryObserver } from "./query_observer.ts";
+export {
+  atMostEvery,
+  deniedReplyReporter,
+  loopReporter,
+  REPORT_INTERVAL_MS,
+  upstreamReporter,
+} from "./reporters.ts";

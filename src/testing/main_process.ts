@@ -61,7 +61,9 @@ export interface MainProcess {
 
 /**
  * Starts `main.ts` with `args` plus listen addresses (`dns`, else free loopback ports); resolves
- * once its health port accepts connections, and rejects with its output if it exits first.
+ * once its health port accepts connections, and rejects with its output if it exits first. Unless
+ * `args` name `--lameduck`, it runs with `--lameduck 0s`, so that `stop()` is as quick as a test
+ * wants (the lameduck has tests of its own).
  *
  * @example
  * ```ts
@@ -90,6 +92,7 @@ export async function startMain(
       `${dns.hostname}:${dns.port}`,
       "--health-listen",
       `${health.hostname}:${health.port}`,
+      ...(args.some((arg) => arg.startsWith("--lameduck")) ? [] : ["--lameduck", "0s"]),
       ...args,
     ],
     stdout: "piped",
