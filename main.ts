@@ -16,6 +16,7 @@ import {
   parseConfig,
   parseHostPort,
   reaches,
+  VERSION,
 } from "./src/config/mod.ts";
 import { DnsServerState, DnsUpstream, startDnsServer } from "./src/dns/mod.ts";
 import { netUnrestricted, podIpOutsideSet, StopSignals } from "./src/common/mod.ts";
@@ -42,8 +43,7 @@ import {
 } from "./src/observability/mod.ts";
 import { readTlsFiles, type RunningWebhook, startWebhook } from "./src/webhook/mod.ts";
 
-/** The version reported by `kubedock_dns_build_info`. */
-export const VERSION = "0.1.0";
+export { VERSION };
 
 /** Prints one line naming the problem and exits non-zero. */
 function die(message: string): never {

@@ -2,16 +2,22 @@
  * `deno task deploy`: kubedock-dns on a local k3d cluster, smoke-tested. `--dry-run` prints every
  * command instead of running it. `deno task undeploy` removes it all.
  *
- * Usage: deno task deploy [--dry-run] [--namespace NS] [--cluster NAME]
+ * It applies the kustomize base (`manifests/base`, rendered by `kubectl kustomize`), moved to
+ * `--namespace`. `--pod-networks LIST` builds the image with that permission set (the Dockerfile's
+ * `POD_NETWORKS`).
+ *
+ * Usage: deno task deploy [--dry-run] [--namespace NS] [--cluster NAME] [--pod-networks LIST]
  *        deno task undeploy [--dry-run] [--cluster NAME]
  *
  * @module
  */
 
-import { inNamespace, readManifests, toYamlStream } from "./manifests.ts";
+import { VERSION } from "../src/config/version.ts";
+import { inNamespace, MANIFESTS_DIR, renderInstall, toYamlStream } from "./manifests.ts";
+import { netPermission } from "./pod_networks.ts";
 
 /** The image the manifests name. */
-export const IMAGE = "kubedock-dns:0.1.0";
+export const IMAGE = `kubedock-dns:${VERSION}`;
 
 /** One command of the plan. */
 export interface Step {
@@ -31,6 +37,8 @@ export interface Step {
 export interface DeployOptions {
   namespace: string;
   cluster: string;
+  /** The image's POD_NETWORKS build argument; deno.json's set when not given. */
+  podNetworks?: string;
 }
 
 const SMOKE_LABEL = "kubedock-dns-smoke";
@@ -83,13 +91,25 @@ export function deployPlan(options: DeployOptions, manifestYaml: string): Step[]
       argv: ["k3d", "cluster", "create", cluster, "--wait"],
       unless: ["k3d", "cluster", "get", cluster],
     },
-    { what: "build the image", argv: ["docker", "build", "-t", IMAGE, "."] },
+    {
+      what: options.podNetworks
+        ? `build the image, its permission set naming ${options.podNetworks}`
+        : "build the image",
+      argv: [
+        "docker",
+        "build",
+        ...(options.podNetworks ? ["--build-arg", `POD_NETWORKS=${options.podNetworks}`] : []),
+        "-t",
+        IMAGE,
+        ".",
+      ],
+    },
     {
       what: "import the image into k3d",
       argv: ["k3d", "image", "import", IMAGE, "--cluster", cluster],
     },
     {
-      what: `apply manifests/ for namespace ${ns}`,
+      what: `apply the kustomize base (manifests/base) for namespace ${ns}`,
       argv: kubectl("apply", "-f", "-"),
       stdin: manifestYaml,
     },
@@ -214,7 +234,7 @@ async function runStep(step: Step, facts: Map<string, string>): Promise<void> {
 }
 
 function parseArgs(args: string[]): DeployOptions & { dryRun: boolean; undeploy: boolean } {
-  const options = {
+  const options: DeployOptions & { dryRun: boolean; undeploy: boolean } = {
     namespace: "kubedock",
     cluster: "kubedock-dns",
     dryRun: false,
@@ -226,10 +246,14 @@ function parseArgs(args: string[]): DeployOptions & { dryRun: boolean; undeploy:
     else if (arg === "--undeploy") options.undeploy = true;
     else if (arg === "--namespace" && args[i + 1]) options.namespace = args[++i];
     else if (arg === "--cluster" && args[i + 1]) options.cluster = args[++i];
+    else if (arg === "--pod-networks" && args[i + 1]) options.podNetworks = args[++i];
     else {throw new Error(
-        `unknown argument ${JSON.stringify(arg)}: use --dry-run, --namespace NS, --cluster NAME`,
+        `unknown argument ${
+          JSON.stringify(arg)
+        }: use --dry-run, --namespace NS, --cluster NAME, --pod-networks LIST`,
       );}
   }
+  if (options.podNetworks !== undefined) netPermission(options.podNetworks); // one line when bad
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namespace)) {
     throw new Error("--namespace: not a namespace name");
   }
@@ -239,8 +263,8 @@ function parseArgs(args: string[]): DeployOptions & { dryRun: boolean; undeploy:
 if (import.meta.main) {
   try {
     const options = parseArgs(Deno.args);
-    const manifests = await readManifests(new URL("../manifests", import.meta.url).pathname);
-    const yaml = toYamlStream(inNamespace(manifests.map((m) => m.doc), options.namespace));
+    const base = await renderInstall(`${MANIFESTS_DIR}/base`);
+    const yaml = toYamlStream(inNamespace(base, options.namespace));
     const plan = options.undeploy ? undeployPlan(options, yaml) : deployPlan(options, yaml);
     const missing = await missingTools(
       options.undeploy ? ["k3d", "kubectl"] : ["docker", "k3d", "kubectl"],

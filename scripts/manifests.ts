@@ -1,37 +1,85 @@
 /**
- * Reading `manifests/` and moving it to another namespace (the name `kubedock` is written in every
- * place that needs it; this rewrites exactly those places).
+ * The install as kustomize renders it: the base (`manifests/base`, namespace `kubedock`), and each
+ * overlay of `manifests/overlays`, through `kubectl kustomize` (kustomize is built into kubectl).
+ * `inNamespace` moves a rendered install to another namespace for `deno task deploy --namespace`.
  *
  * @module
  */
 
 import { parseAllDocuments, stringify } from "yaml";
 
-/** The namespace the manifests are written for. */
+/** The namespace the base is written for. */
 export const MANIFEST_NAMESPACE = "kubedock";
+
+/** The folder of the manifests. */
+export const MANIFESTS_DIR = new URL("../manifests", import.meta.url).pathname;
 
 // deno-lint-ignore no-explicit-any
 export type Manifest = Record<string, any>;
 
-/** Every document of every `*.yaml` file in `dir`, in file order. */
-export async function readManifests(dir: string): Promise<{ file: string; doc: Manifest }[]> {
-  const files: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.isFile && entry.name.endsWith(".yaml")) files.push(entry.name);
-  }
-  const out: { file: string; doc: Manifest }[] = [];
-  for (const file of files.sort()) {
-    for (const doc of parseAllDocuments(await Deno.readTextFile(`${dir}/${file}`))) {
-      const value = doc.toJS();
-      if (value) out.push({ file, doc: value });
+/** One way to install: the base, or an overlay of it. */
+export interface Install {
+  /** `base`, or the overlay's folder name. */
+  name: string;
+  /** The kustomization's folder. */
+  dir: string;
+}
+
+/**
+ * The base and every overlay, the base first.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { installs } from "./manifests.ts";
+ * const names = (await installs()).map((install) => install.name);
+ * assert.equal(names[0], "base");
+ * assert.ok(names.includes("cert-manager"));
+ * ```
+ */
+export async function installs(root: string = MANIFESTS_DIR): Promise<Install[]> {
+  const overlays: Install[] = [];
+  for await (const entry of Deno.readDir(`${root}/overlays`)) {
+    if (entry.isDirectory) {
+      overlays.push({ name: entry.name, dir: `${root}/overlays/${entry.name}` });
     }
   }
-  return out;
+  overlays.sort((a, b) => a.name.localeCompare(b.name));
+  return [{ name: "base", dir: `${root}/base` }, ...overlays];
+}
+
+/** The documents of a multi-document YAML stream (empty ones left out). */
+export function parseYamlStream(text: string): Manifest[] {
+  return parseAllDocuments(text).map((doc) => doc.toJS()).filter(Boolean);
+}
+
+/**
+ * `kubectl kustomize DIR`: the install's documents. Throws with kubectl's message when it fails.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MANIFESTS_DIR, renderInstall } from "./manifests.ts";
+ * const docs = await renderInstall(`${MANIFESTS_DIR}/base`);
+ * assert.ok(docs.some((doc) => doc.kind === "Deployment" && doc.metadata.namespace === "kubedock"));
+ * ```
+ */
+export async function renderInstall(dir: string): Promise<Manifest[]> {
+  const { code, stdout, stderr } = await new Deno.Command("kubectl", {
+    args: ["kustomize", dir],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    throw new Error(`kubectl kustomize ${dir} failed: ${new TextDecoder().decode(stderr).trim()}`);
+  }
+  return parseYamlStream(new TextDecoder().decode(stdout));
 }
 
 /**
  * The manifests for `namespace`: metadata.namespace, the Namespace object, binding subjects, the
- * webhook's Service reference and namespaceSelector.
+ * webhook's Service reference and namespaceSelector, and cert-manager's references (the
+ * inject-ca-from annotation, the Certificate's DNS names).
  *
  * @example
  * ```ts
@@ -52,6 +100,16 @@ export function inNamespace(docs: Manifest[], namespace: string): Manifest[] {
       if (labels?.["kubernetes.io/metadata.name"]) {
         labels["kubernetes.io/metadata.name"] = namespace;
       }
+    }
+    const annotations = doc.metadata?.annotations;
+    const injectFrom = annotations?.["cert-manager.io/inject-ca-from"];
+    if (injectFrom) {
+      annotations["cert-manager.io/inject-ca-from"] = injectFrom.replace(/^[^/]+/, namespace);
+    }
+    if (doc.kind === "Certificate") {
+      doc.spec.dnsNames = doc.spec.dnsNames.map((name: string) =>
+        name.replace(/^([^.]+)\.[^.]+\.svc/, `$1.${namespace}.svc`)
+      );
     }
     return doc;
   });

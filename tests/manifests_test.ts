@@ -1,7 +1,8 @@
 /**
- * Every manifest validated against the Kubernetes schemas (kubernetes-models) and checked by the
- * rules of the issue; the deploy plan's dry run; the Dockerfile and the start task sharing one
- * permission set.
+ * Every way to install (the kustomize base and each overlay, rendered by kubectl) validated
+ * against the Kubernetes schemas (kubernetes-models), checked object by object (namespace, RBAC,
+ * image, webhook, disruption budget) and applied to the fake API server with kubectl; the deploy
+ * plan's dry run; the Dockerfile and the start task sharing one permission set.
  */
 import assert from "node:assert/strict";
 import { Namespace } from "kubernetes-models/v1/Namespace";
@@ -16,7 +17,12 @@ import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
 import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
 import { MutatingWebhookConfiguration } from "kubernetes-models/admissionregistration.k8s.io/v1/MutatingWebhookConfiguration";
 import { parseConfig } from "../src/config/config.ts";
-import { inNamespace, type Manifest, readManifests } from "../scripts/manifests.ts";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { inNamespace, installs, type Manifest, renderInstall } from "../scripts/manifests.ts";
+import { VERSION } from "../src/config/version.ts";
+import { releaseFileName } from "../scripts/release.ts";
+import { FakeApiServer } from "../src/fake/api_server.ts";
+import { Kubectl } from "./helpers/kubectl.ts";
 import { V8_FLAGS } from "../scripts/permission_flags.ts";
 import { deployPlan, IMAGE, smokePods } from "../scripts/deploy.ts";
 
@@ -28,6 +34,7 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   "v1/ServiceAccount": ServiceAccount,
   "apps/v1/Deployment": Deployment,
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
+  "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
   "rbac.authorization.k8s.io/v1/ClusterRole": ClusterRole,
   "rbac.authorization.k8s.io/v1/ClusterRoleBinding": ClusterRoleBinding,
   "rbac.authorization.k8s.io/v1/Role": Role,
@@ -41,15 +48,206 @@ function validate(doc: Manifest): void {
   new Model(doc).validate();
 }
 
-const docs = (await readManifests(new URL("../manifests", import.meta.url).pathname)).map((m) =>
-  m.doc
+/** Every way to install, rendered by `kubectl kustomize` as `kubectl apply -k` would. */
+const INSTALLS = await Promise.all(
+  (await installs()).map(async (install) => ({
+    ...install,
+    docs: await renderInstall(install.dir),
+  })),
 );
-const byKind = (kind: string) => docs.filter((d) => d.kind === kind);
+const rendered = (name: string) => INSTALLS.find((install) => install.name === name)!.docs;
+const docs = rendered("base");
+const ofKind = (list: Manifest[], kind: string) => list.filter((d) => d.kind === kind);
+const byKind = (kind: string) => ofKind(docs, kind);
+
+/** The namespace each install puts kubedock-dns in. */
+const NAMESPACE_OF: Record<string, string> = {
+  base: "kubedock",
+  namespace: "ci",
+  "cert-manager": "kubedock",
+  "network-policy": "kubedock",
+};
+
+/** Each Role's and ClusterRole's rules as `resource[/names]:verbs` lines, for exact comparison. */
+function ruleLines(list: Manifest[], kind: "Role" | "ClusterRole"): string[] {
+  return ofKind(list, kind).flatMap((role) =>
+    role.rules.flatMap((rule: Manifest) =>
+      rule.resources.map((resource: string) =>
+        `${rule.apiGroups.join(",")}/${resource}${
+          rule.resourceNames ? `/${rule.resourceNames.join(",")}` : ""
+        }:${rule.verbs.join(",")}`
+      )
+    )
+  ).sort();
+}
+
+const BASE_ROLE = [
+  "/pods:get,list,watch",
+  "/secrets/kubedock-dns-tls:get",
+  "/secrets:create",
+  "/services/kubedock-dns:get",
+];
+const WEBHOOK_PATCH = [
+  "admissionregistration.k8s.io/mutatingwebhookconfigurations/kubedock-dns:get,patch",
+];
+
+/** What RBAC each install needs, no more: the bootstrap needs Secrets and the webhook patch. */
+const RBAC_OF: Record<string, { role: string[]; clusterRole: string[] }> = {
+  base: { role: BASE_ROLE, clusterRole: WEBHOOK_PATCH },
+  namespace: { role: BASE_ROLE, clusterRole: WEBHOOK_PATCH },
+  "network-policy": { role: BASE_ROLE, clusterRole: WEBHOOK_PATCH },
+  "cert-manager": {
+    role: ["/pods:get,list,watch", "/services/kubedock-dns:get"],
+    clusterRole: [],
+  },
+};
+
+Deno.test("every install renders, and each object is right for it", async (t) => {
+  await t.step("the base and every overlay render; each overlay is checked here", () => {
+    assert.deepEqual(
+      INSTALLS.map((install) => install.name).sort(),
+      Object.keys(NAMESPACE_OF).sort(),
+      "a new overlay needs its expectations in this test",
+    );
+    for (const install of INSTALLS) assert.ok(install.docs.length >= 10, install.name);
+  });
+
+  for (const install of INSTALLS) {
+    const ns = NAMESPACE_OF[install.name];
+    const list = install.docs;
+    await t.step(`${install.name}: every object validates against its schema`, () => {
+      for (const doc of list) {
+        if (doc.apiVersion === "cert-manager.io/v1") continue; // a CRD: checked below
+        validate(doc);
+      }
+    });
+
+    await t.step(`${install.name}: namespace ${ns} everywhere`, () => {
+      const namespaced = list.filter((doc) =>
+        !["Namespace", "ClusterRole", "ClusterRoleBinding", "MutatingWebhookConfiguration"]
+          .includes(doc.kind)
+      );
+      for (const doc of namespaced) {
+        assert.equal(doc.metadata.namespace, ns, `${doc.kind} ${doc.metadata.name}`);
+      }
+      assert.deepEqual(ofKind(list, "Namespace").map((doc) => doc.metadata.name), [ns]);
+      for (
+        const binding of [...ofKind(list, "RoleBinding"), ...ofKind(list, "ClusterRoleBinding")]
+      ) {
+        assert.deepEqual(binding.subjects, [{
+          kind: "ServiceAccount",
+          name: "kubedock-dns",
+          namespace: ns,
+        }]);
+      }
+      const webhook = ofKind(list, "MutatingWebhookConfiguration")[0].webhooks[0];
+      assert.equal(webhook.clientConfig.service.namespace, ns);
+      assert.deepEqual(webhook.namespaceSelector.matchLabels, {
+        "kubernetes.io/metadata.name": ns,
+      });
+      const text = JSON.stringify(list);
+      if (ns !== "kubedock") assert.doesNotMatch(text, /kubedock-dns\.kubedock\.svc|:"kubedock"/);
+    });
+
+    await t.step(`${install.name}: RBAC exactly as small as it needs`, () => {
+      assert.deepEqual(ruleLines(list, "Role"), [...RBAC_OF[install.name].role].sort());
+      assert.deepEqual(ruleLines(list, "ClusterRole"), RBAC_OF[install.name].clusterRole);
+      assert.equal(
+        ofKind(list, "ClusterRoleBinding").length,
+        ofKind(list, "ClusterRole").length,
+        "a binding for each ClusterRole and no other",
+      );
+    });
+
+    await t.step(`${install.name}: image, replicas, spread, disruption budget, lameduck`, () => {
+      const [deployment] = ofKind(list, "Deployment");
+      const pod = deployment.spec.template.spec;
+      assert.equal(pod.containers[0].image, `kubedock-dns:${VERSION}`);
+      assert.equal(deployment.spec.replicas, 2);
+      assert.deepEqual(
+        pod.topologySpreadConstraints.map((c: Manifest) => [c.topologyKey, c.maxSkew]),
+        [["kubernetes.io/hostname", 1], ["topology.kubernetes.io/zone", 1]],
+      );
+      const [pdb] = ofKind(list, "PodDisruptionBudget");
+      assert.equal(pdb.spec.maxUnavailable, 1);
+      assert.deepEqual(pdb.spec.selector, deployment.spec.selector);
+      const config = parseConfig(pod.containers[0].args);
+      assert.ok(
+        config.lameduckMs + config.shutdownTimeoutMs < pod.terminationGracePeriodSeconds * 1000,
+        `${config.lameduckMs} + ${config.shutdownTimeoutMs} ms, ${pod.terminationGracePeriodSeconds} s of grace`,
+      );
+      const podIp = pod.containers[0].env.find((e: Manifest) => e.name === "POD_IP");
+      assert.equal(podIp.valueFrom.fieldRef.fieldPath, "status.podIP");
+    });
+  }
+
+  await t.step("cert-manager: a Certificate for the Service, injected CA, files mounted", () => {
+    const list = rendered("cert-manager");
+    const [certificate] = ofKind(list, "Certificate");
+    const [issuer] = ofKind(list, "Issuer");
+    assert.equal(certificate.spec.issuerRef.name, issuer.metadata.name);
+    assert.ok(certificate.spec.dnsNames.includes("kubedock-dns.kubedock.svc"));
+    const [mwc] = ofKind(list, "MutatingWebhookConfiguration");
+    assert.equal(
+      mwc.metadata.annotations["cert-manager.io/inject-ca-from"],
+      `kubedock/${certificate.metadata.name}`,
+    );
+    const pod = ofKind(list, "Deployment")[0].spec.template.spec;
+    const config = parseConfig(pod.containers[0].args);
+    assert.equal(config.tlsSecret, undefined, "no bootstrap");
+    const mount = pod.containers[0].volumeMounts.find((m: Manifest) => m.name === "tls");
+    const volume = pod.volumes.find((v: Manifest) => v.name === "tls");
+    assert.equal(volume.secret.secretName, certificate.spec.secretName);
+    assert.equal(config.tlsCert, `${mount.mountPath}/tls.crt`);
+    assert.equal(config.tlsKey, `${mount.mountPath}/tls.key`);
+    assert.ok(mount.mountPath.startsWith("/etc/kubedock-dns/"), "the permission set may read it");
+    const rules = ruleLines(list, "Role").join(" ");
+    assert.doesNotMatch(rules, /secrets/, "no Secret write (nor read)");
+    assert.doesNotMatch(
+      ruleLines(list, "ClusterRole").join(" "),
+      /mutatingwebhook/,
+      "no webhook patch",
+    );
+  });
+
+  await t.step("network-policy: DNS from kubedock's pods only; webhook and health open", () => {
+    const [policy] = ofKind(rendered("network-policy"), "NetworkPolicy");
+    assert.deepEqual(policy.spec.podSelector, ofKind(docs, "Deployment")[0].spec.selector);
+    const [dns, webhook, health] = policy.spec.ingress;
+    assert.deepEqual(dns.from, [{ podSelector: { matchLabels: { kubedock: "true" } } }]);
+    assert.deepEqual(dns.ports.map((p: Manifest) => `${p.port}/${p.protocol}`), [
+      "1053/UDP",
+      "1053/TCP",
+    ]);
+    assert.deepEqual(webhook.ports, [{ port: 8443, protocol: "TCP" }]);
+    assert.deepEqual(health.ports, [{ port: 8080, protocol: "TCP" }]);
+  });
+
+  await t.step("every install applies to the fake API server with kubectl", async () => {
+    for (const install of INSTALLS) {
+      const fake = FakeApiServer.start({ namespace: "ci" });
+      const kubectl = await Kubectl.create(fake.kubeconfig());
+      try {
+        const applied = await kubectl.run(["apply", "-k", install.dir]);
+        assert.equal(applied.code, 0, `${install.name}: ${applied.stderr}`);
+        const created = applied.stdout.trim().split("\n");
+        assert.equal(created.length, install.docs.length, applied.stdout);
+        for (const line of created) assert.match(line, / created$/, line);
+        const ns = NAMESPACE_OF[install.name];
+        const deployment = fake.store.get("deployments", ns, "kubedock-dns");
+        assert.equal(deployment.metadata?.name, "kubedock-dns");
+        const again = await kubectl.run(["apply", "-k", install.dir]);
+        assert.equal(again.code, 0, `${install.name}, applied again: ${again.stderr}`);
+      } finally {
+        await kubectl.cleanup();
+        await fake.stop();
+      }
+    }
+  });
+});
 
 Deno.test("manifests", async (t) => {
-  await t.step("every document validates against its Kubernetes schema", () => {
-    assert.ok(docs.length >= 10);
-    for (const doc of docs) validate(doc);
+  await t.step("the smoke pods validate", () => {
     for (const pod of smokePods("kubedock")) validate(pod);
   });
 
@@ -71,7 +269,6 @@ Deno.test("manifests", async (t) => {
 
   await t.step("every container is locked down, probed and bounded", () => {
     const deployment = byKind("Deployment")[0];
-    assert.equal(deployment.spec.replicas, 2);
     const pod = deployment.spec.template.spec;
     assert.equal(pod.securityContext.runAsNonRoot, true);
     for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
@@ -88,16 +285,6 @@ Deno.test("manifests", async (t) => {
       assert.equal(c.readinessProbe.httpGet.path, "/readyz");
       assert.doesNotThrow(() => parseConfig(c.args), "the container's args are valid flags");
     }
-    assert.equal(byKind("PodDisruptionBudget").length, 1);
-  });
-
-  await t.step("--shutdown-timeout is shorter than the grace period", () => {
-    const pod = byKind("Deployment")[0].spec.template.spec;
-    const config = parseConfig(pod.containers[0].args);
-    assert.ok(
-      config.shutdownTimeoutMs < pod.terminationGracePeriodSeconds * 1000,
-      `${config.shutdownTimeoutMs} ms to drain, ${pod.terminationGracePeriodSeconds} s of grace`,
-    );
   });
 
   await t.step("RBAC has no wildcards and names its single objects", () => {
@@ -106,19 +293,18 @@ Deno.test("manifests", async (t) => {
         for (const field of ["apiGroups", "resources", "verbs", "resourceNames"]) {
           assert.ok(!(rule[field] ?? []).includes("*"), `${role.metadata.name}: ${field} has *`);
         }
-        if (rule.resources.includes("mutatingwebhookconfigurations")) {
-          assert.deepEqual(rule.resourceNames, ["kubedock-dns"]);
-        }
-        if (rule.resources.includes("services")) {
-          assert.deepEqual(rule.resourceNames, ["kubedock-dns"]);
-        }
-        if (rule.resources.includes("secrets") && rule.verbs.includes("get")) {
-          assert.deepEqual(rule.resourceNames, ["kubedock-dns-tls"]);
-        }
       }
     }
-    const clusterRules = byKind("ClusterRole").flatMap((r) => r.rules);
-    assert.deepEqual(clusterRules.flatMap((r) => r.resources), ["mutatingwebhookconfigurations"]);
+  });
+
+  await t.step("the RBAC comparison can fail", () => {
+    const wider = structuredClone(docs);
+    ofKind(wider, "Role")[0].rules.push({
+      apiGroups: [""],
+      resources: ["secrets"],
+      verbs: ["update"],
+    });
+    assert.notDeepEqual(ruleLines(wider, "Role"), [...BASE_ROLE].sort());
   });
 
   await t.step("the webhook selects the opt-in label and the namespace, and fails closed", () => {
@@ -126,10 +312,6 @@ Deno.test("manifests", async (t) => {
     const config = parseConfig(deployment.spec.template.spec.containers[0].args);
     const webhook = byKind("MutatingWebhookConfiguration")[0].webhooks[0];
     assert.deepEqual(webhook.objectSelector.matchLabels, { [config.label]: "true" });
-    assert.deepEqual(webhook.namespaceSelector.matchLabels, {
-      "kubernetes.io/metadata.name": "kubedock",
-    });
-    assert.equal(webhook.clientConfig.service.namespace, "kubedock");
     assert.equal(webhook.clientConfig.service.name, config.dnsService);
     assert.equal(webhook.clientConfig.service.path, "/mutate/pods");
     assert.equal(webhook.failurePolicy, "Fail");
@@ -152,13 +334,15 @@ Deno.test("manifests", async (t) => {
     assert.deepEqual(ports.sort(), ["443/TCP->webhook", "53/TCP->dns-tcp", "53/UDP->dns-udp"]);
   });
 
-  await t.step("one namespace everywhere, and moving it moves every reference", () => {
-    const text = JSON.stringify(inNamespace(docs, "ci"));
-    assert.ok(!text.includes(':"kubedock"'), "no reference to the old namespace is left");
+  await t.step("deploy's move to another namespace agrees with the namespace overlay", () => {
     const moved = inNamespace(docs, "ci");
-    assert.equal(moved.find((d) => d.kind === "Namespace")!.metadata.name, "ci");
-    const mentions = JSON.stringify(docs).match(/:"kubedock"/g)?.length ?? 0;
-    assert.ok(mentions >= 8, "the namespace is written in each place that needs it");
+    const overlay = rendered("namespace");
+    const key = (doc: Manifest) => `${doc.kind}/${doc.metadata.name}`;
+    const strip = (list: Manifest[]) => list.map((doc) => JSON.stringify(doc)).sort();
+    assert.deepEqual(moved.map(key).sort(), overlay.map(key).sort());
+    assert.deepEqual(strip(moved), strip(overlay));
+    const certManager = inNamespace(rendered("cert-manager"), "ci");
+    assert.doesNotMatch(JSON.stringify(certManager), /kubedock-dns\.kubedock\.svc|"kubedock\//);
   });
 });
 
@@ -225,4 +409,30 @@ Deno.test("the Dockerfile and deno task start share one permission set and V8 fl
   assert.match(finalStage, /^USER 65532/m);
   assert.match(finalStage, /^ENTRYPOINT \["/m, "exec form: no shell");
   assert.doesNotMatch(finalStage, /:latest/);
+});
+
+Deno.test("deno task release writes one install file per way to install; each applies with -f", async () => {
+  const root = new URL("..", import.meta.url).pathname;
+  const release = await new Deno.Command("deno", {
+    args: ["task", "--quiet", "release"],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(release.code, 0, new TextDecoder().decode(release.stderr));
+  for (const install of INSTALLS) {
+    const file = `${root}/dist/${releaseFileName(install.name, VERSION)}`;
+    const text = await Deno.readTextFile(file);
+    assert.equal(text.match(/^kind: /gm)?.length, install.docs.length, file);
+    const fake = FakeApiServer.start({ namespace: "ci" });
+    const kubectl = await Kubectl.create(fake.kubeconfig());
+    try {
+      const applied = await kubectl.run(["apply", "-f", file]);
+      assert.equal(applied.code, 0, `${file}: ${applied.stderr}`);
+      assert.equal(applied.stdout.trim().split("\n").length, install.docs.length);
+    } finally {
+      await kubectl.cleanup();
+      await fake.stop();
+    }
+  }
 });

@@ -17,3 +17,4 @@ export { FLAG_DOCS, flagsTable, helpText } from "./flag_docs.ts";
 export { formatHostPort, type HostPort, parseHostPort, reaches } from "./host_port.ts";
 export { nameservers } from "./resolv_conf.ts";
 export { parseDuration } from "./duration.ts";
+export { VERSION } from "./version.ts";

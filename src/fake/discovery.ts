@@ -22,6 +22,7 @@ export function discoveryDocument(
   path: string,
   resources: Record<string, { kind: string; namespaced: boolean; group: string }>,
 ): unknown | null | undefined {
+  const groups = [...new Set(Object.values(resources).map((r) => r.group))];
   const list = (group: string) => ({
     kind: "APIResourceList",
     apiVersion: "v1",
@@ -54,32 +55,28 @@ export function discoveryDocument(
       return {
         kind: "APIGroupList",
         apiVersion: "v1",
-        groups: [{
-          name: "admissionregistration.k8s.io",
-          versions: [{ groupVersion: "admissionregistration.k8s.io/v1", version: "v1" }],
-          preferredVersion: { groupVersion: "admissionregistration.k8s.io/v1", version: "v1" },
-        }],
+        groups: groups.filter(Boolean).map((name) => ({
+          name,
+          versions: [{ groupVersion: `${name}/v1`, version: "v1" }],
+          preferredVersion: { groupVersion: `${name}/v1`, version: "v1" },
+        })),
       };
     case "/api/v1":
       return list("");
-    case "/apis/admissionregistration.k8s.io/v1":
-      return list("admissionregistration.k8s.io");
   }
+  const groupPath = (group: string) => group ? `apis/${group}/v1` : "api/v1";
+  const apis = /^\/apis\/([a-z0-9.-]+)\/v1$/.exec(path);
+  if (apis && groups.includes(apis[1])) return list(apis[1]);
   if (path === "/openapi/v3") {
     return {
-      paths: {
-        "api/v1": { serverRelativeURL: "/openapi/v3/api/v1?hash=fake" },
-        "apis/admissionregistration.k8s.io/v1": {
-          serverRelativeURL: "/openapi/v3/apis/admissionregistration.k8s.io/v1?hash=fake",
-        },
-      },
+      paths: Object.fromEntries(groups.map((group) => [
+        groupPath(group),
+        { serverRelativeURL: `/openapi/v3/${groupPath(group)}?hash=fake` },
+      ])),
     };
   }
-  if (
-    path === "/openapi/v3/api/v1" || path === "/openapi/v3/apis/admissionregistration.k8s.io/v1"
-  ) {
-    return openApiStub(path.slice("/openapi/v3".length), resources);
-  }
+  const openapi = groups.find((group) => path === `/openapi/v3/${groupPath(group)}`);
+  if (openapi !== undefined) return openApiStub(path.slice("/openapi/v3".length), resources);
   if (path.startsWith("/openapi/")) return null;
   return undefined;
 }

@@ -14,20 +14,38 @@ export interface FakeResource {
   group: string;
 }
 
-/** The resources, by plural name. */
+/**
+ * The resources, by plural name (all at version v1): what the program uses, and every kind the
+ * install (`manifests/`, each overlay) creates, so that `kubectl apply` of it works.
+ */
 export const RESOURCES: Record<string, FakeResource> = {
   pods: { kind: "Pod", namespaced: true, group: "" },
   services: { kind: "Service", namespaced: true, group: "" },
   secrets: { kind: "Secret", namespaced: true, group: "" },
+  namespaces: { kind: "Namespace", namespaced: false, group: "" },
+  serviceaccounts: { kind: "ServiceAccount", namespaced: true, group: "" },
   mutatingwebhookconfigurations: {
     kind: "MutatingWebhookConfiguration",
     namespaced: false,
     group: "admissionregistration.k8s.io",
   },
+  deployments: { kind: "Deployment", namespaced: true, group: "apps" },
+  poddisruptionbudgets: { kind: "PodDisruptionBudget", namespaced: true, group: "policy" },
+  networkpolicies: { kind: "NetworkPolicy", namespaced: true, group: "networking.k8s.io" },
+  roles: { kind: "Role", namespaced: true, group: "rbac.authorization.k8s.io" },
+  rolebindings: { kind: "RoleBinding", namespaced: true, group: "rbac.authorization.k8s.io" },
+  clusterroles: { kind: "ClusterRole", namespaced: false, group: "rbac.authorization.k8s.io" },
+  clusterrolebindings: {
+    kind: "ClusterRoleBinding",
+    namespaced: false,
+    group: "rbac.authorization.k8s.io",
+  },
+  certificates: { kind: "Certificate", namespaced: true, group: "cert-manager.io" },
+  issuers: { kind: "Issuer", namespaced: true, group: "cert-manager.io" },
 };
 
 const ROUTE =
-  /^\/(?:api\/v1|apis\/admissionregistration\.k8s\.io\/v1)(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?$/;
+  /^\/(?:api\/v1|apis\/([a-z0-9.-]+)\/v1)(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?$/;
 
 /** A request path that names a resource: its namespace (if any), plural and object name. */
 export interface Route {
@@ -45,15 +63,20 @@ export interface Route {
  * import { parseRoute } from "./routes.ts";
  * assert.deepEqual(parseRoute("/api/v1/namespaces/ci/pods/db1"), { namespace: "ci", plural: "pods", name: "db1" });
  * assert.equal(parseRoute("/api/v1/namespaces/ci/configmaps"), undefined);
+ * assert.deepEqual(parseRoute("/api/v1/namespaces/ci"), { plural: "namespaces", name: "ci" });
+ * assert.deepEqual(parseRoute("/apis/apps/v1/namespaces/ci/deployments"), { namespace: "ci", plural: "deployments" });
+ * assert.equal(parseRoute("/apis/apps/v1/namespaces/ci/pods"), undefined); // pods are core
  * ```
  */
 export function parseRoute(pathname: string): Route | undefined {
   const match = ROUTE.exec(pathname);
-  if (!match || !RESOURCES[match[2]]) return undefined;
+  const [, group = "", namespace, plural, name] = match ?? [];
+  if (!match || RESOURCES[plural]?.group !== group) return undefined;
+  if (namespace && !RESOURCES[plural].namespaced) return undefined;
   return {
-    plural: match[2],
-    ...(match[1] ? { namespace: match[1] } : {}),
-    ...(match[3] ? { name: match[3] } : {}),
+    plural,
+    ...(namespace ? { namespace } : {}),
+    ...(name ? { name } : {}),
   };
 }
 
