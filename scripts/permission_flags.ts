@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { NetPermission } from "./pod_networks.ts";
+
 const CONFIG = new URL("../deno.json", import.meta.url);
 
 /**
@@ -25,7 +27,8 @@ export const V8_FLAGS = "--v8-flags=--optimize-for-size";
 
 /** The production set as deno.json holds it. */
 export interface PermissionSet {
-  net: string[];
+  /** A list, or (a build for IPv6 pod networks) everything but a deny list. */
+  net: NetPermission;
   read: string[];
   env: string[];
 }

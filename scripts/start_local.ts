@@ -2,13 +2,15 @@
  * `deno task start:local [FLAGS]`: kubedock-dns from a checkout against your own cluster. It finds
  * your kubeconfig (`--kubeconfig`, else the first path of `$KUBECONFIG`, else `~/.kube/config`)
  * and runs main.ts with the production permission set plus exactly what that kubeconfig needs:
- * the file itself, the certificate and token files it names, and its API server's host.
+ * the file itself, the certificate and token files it names, its API server's host, and the
+ * command of its exec credential plugin (EKS, GKE, AKS) as the one program it may run.
  *
  * @module
  */
 
 import { parseKubeconfig } from "../src/kube/kubeconfig.ts";
 import { productionPermissions, V8_FLAGS } from "./permission_flags.ts";
+import type { NetPermission } from "./pod_networks.ts";
 
 /**
  * The permission flags for running with `kubeconfig` (its text given).
@@ -24,12 +26,14 @@ import { productionPermissions, V8_FLAGS } from "./permission_flags.ts";
  *   "--allow-read=/etc/resolv.conf,/home/me/.kube/config,/home/me/.kube/ca.pem",
  *   "--allow-env=KUBECONFIG",
  * ]);
+ * const eks = kubeconfig.replace("{token: t}", "{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: aws, args: [eks, get-token]}}");
+ * assert.equal(localRunFlags("/home/me/.kube/config", eks, { net: [], read: [], env: [] }).at(-1), "--allow-run=aws");
  * ```
  */
 export function localRunFlags(
   path: string,
   text: string,
-  production: { net: string[]; read: string[]; env: string[] },
+  production: { net: NetPermission; read: string[]; env: string[] },
 ): string[] {
   const baseDir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
   const context = parseKubeconfig(text, baseDir);
@@ -41,9 +45,12 @@ export function localRunFlags(
     context.tokenFile,
   ].filter((file): file is string => !!file);
   return [
-    `--allow-net=${[...production.net, new URL(context.server).host].join(",")}`,
+    ...(Array.isArray(production.net)
+      ? [`--allow-net=${[...production.net, new URL(context.server).host].join(",")}`]
+      : ["--allow-net", `--deny-net=${production.net.deny.join(",")}`]),
     `--allow-read=${[...production.read, ...files].join(",")}`,
     `--allow-env=${production.env.join(",")}`,
+    ...(context.exec ? [`--allow-run=${context.exec.command}`] : []),
   ];
 }
 

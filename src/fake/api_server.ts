@@ -59,6 +59,11 @@ export class FakeApiServer {
   readonly requests: string[] = [];
   /** The Authorization header of every request (the fake accepts any). */
   readonly authorizations = new Set<string>();
+  /**
+   * Which Authorization headers a resource request may carry; others get 401 as from a real API
+   * server whose token expired. Unset: every request is let through.
+   */
+  acceptAuthorization: ((value: string | null) => boolean) | undefined;
   admission?: AdmissionHook;
   #options: Required<Omit<FakeApiServerOptions, "namespace" | "tls">>;
   #tls?: { cert: string; key: string };
@@ -214,6 +219,11 @@ export class FakeApiServer {
     const route = parseRoute(url.pathname);
     if (!route) {
       return json(status(404, "NotFound", "the server could not find the requested resource"), 404);
+    }
+    if (
+      this.acceptAuthorization && !this.acceptAuthorization(request.headers.get("authorization"))
+    ) {
+      return json(status(401, "Unauthorized", "Unauthorized"), 401);
     }
     try {
       return await this.#resource(request, url, route);

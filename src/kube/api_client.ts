@@ -62,8 +62,19 @@ export class KubeApi {
     return this.#connection.namespace;
   }
 
-  /** Sends a request; the caller reads (and must consume or cancel) the body. */
+  /**
+   * Sends a request; the caller reads (and must consume or cancel) the body. A 401 from a
+   * connection whose credential can be renewed (an exec plugin) renews it and sends once more.
+   */
   async request(method: string, path: string, options: KubeRequest = {}): Promise<Response> {
+    const response = await this.#send(method, path, options);
+    if (response.status !== 401 || !this.#connection.unauthorized) return response;
+    await response.body?.cancel();
+    this.#connection.unauthorized();
+    return await this.#send(method, path, options);
+  }
+
+  async #send(method: string, path: string, options: KubeRequest): Promise<Response> {
     const url = new URL(this.#connection.server + path);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, value);

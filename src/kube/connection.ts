@@ -6,6 +6,7 @@
  * @module
  */
 
+import { ExecCredentialSource } from "./exec_credential.ts";
 import { parseKubeconfig } from "./kubeconfig.ts";
 
 /** Where the in-cluster service account is mounted. */
@@ -20,6 +21,11 @@ export interface KubeConnection {
   source: string;
   /** The Authorization header value for the next request, if any. */
   authorization(): Promise<string | undefined>;
+  /**
+   * The server answered 401: forget the credential, so the next `authorization()` gets a new one
+   * (an exec plugin runs again). Absent when a credential cannot be renewed.
+   */
+  unauthorized?(): void;
   /** TLS client carrying the cluster CA and client certificate, when needed. */
   httpClient?: Deno.HttpClient;
 }
@@ -144,16 +150,24 @@ async function fromKubeconfig(path: string, options: ConnectionOptions): Promise
   const ca = await read(ctx.certificateAuthority);
   const cert = await read(ctx.clientCertificate);
   const key = await read(ctx.clientKey);
-  const token = ctx.tokenFile ? rotatingToken(ctx.tokenFile) : () => Promise.resolve(ctx.token);
+  const plugin = ctx.exec
+    ? new ExecCredentialSource(ctx.exec, { server: ctx.server, certificateAuthorityData: ca })
+    : undefined;
+  const token = plugin
+    ? () => plugin.token()
+    : ctx.tokenFile
+    ? rotatingToken(ctx.tokenFile)
+    : () => Promise.resolve(ctx.token);
   const needsClient = https && (ca !== undefined || cert !== undefined);
   return {
     server: ctx.server,
     namespace: options.namespace ?? ctx.namespace ?? "default",
-    source: `kubeconfig ${path}`,
+    source: `kubeconfig ${path}${plugin ? ` (exec plugin ${ctx.exec!.command})` : ""}`,
     authorization: async () => {
       const value = await token();
       return value ? `Bearer ${value}` : undefined;
     },
+    ...(plugin ? { unauthorized: () => plugin.invalidate() } : {}),
     httpClient: needsClient
       ? Deno.createHttpClient({
         caCerts: ca ? [ca] : undefined,

@@ -1,12 +1,14 @@
 /**
  * Reading a kubeconfig file's current context: server, namespace, and credentials. Only the
- * fields this program uses; exec and auth-provider plugins are not supported (they would need
- * to run programs, which this process is not allowed to do).
+ * fields this program uses. An exec credential plugin is read here and run by the connection
+ * (`deno task start:local` allows exactly its command); the auth-provider plugins, removed in
+ * Kubernetes 1.26, are refused with one line.
  *
  * @module
  */
 
 import { decodeBase64 } from "../common/base64.ts";
+import { type ExecConfig, parseExecConfig } from "./exec_credential.ts";
 import { parse as parseYaml } from "yaml";
 
 /** What the current context of a kubeconfig says, file references still unresolved. */
@@ -18,6 +20,8 @@ export interface KubeconfigContext {
   clientKey?: { data?: string; file?: string };
   token?: string;
   tokenFile?: string;
+  /** An exec credential plugin that prints the token. */
+  exec?: ExecConfig;
   insecureSkipTlsVerify: boolean;
 }
 
@@ -74,11 +78,11 @@ export function parseKubeconfig(text: string, baseDir: string): KubeconfigContex
     );
   }
   const user = find<Record<string, unknown>>(doc.users, context.user, "user") ?? {};
-  if (user.exec || user["auth-provider"]) {
+  if (user["auth-provider"]) {
     throw new Error(
       `kubeconfig user ${
         JSON.stringify(context.user)
-      } uses an exec/auth-provider plugin, which is not supported: use a token or client certificate`,
+      } uses an auth-provider plugin, which Kubernetes removed in 1.26: use the provider's exec plugin (gke-gcloud-auth-plugin, kubelogin, aws eks get-token), a token or a client certificate`,
     );
   }
   return {
@@ -97,6 +101,9 @@ export function parseKubeconfig(text: string, baseDir: string): KubeconfigContex
     clientKey: pathOrData(user["client-key-data"], user["client-key"], baseDir),
     token: typeof user.token === "string" ? user.token : undefined,
     tokenFile: typeof user.tokenFile === "string" ? user.tokenFile : undefined,
+    exec: user.exec && typeof user.exec === "object"
+      ? parseExecConfig(user.exec as Record<string, unknown>, baseDir)
+      : undefined,
     insecureSkipTlsVerify: cluster["insecure-skip-tls-verify"] === true,
   };
 }
