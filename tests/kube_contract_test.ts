@@ -131,7 +131,15 @@ current-context: x
             "current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\nclusters: [{name: c, cluster: {server: 'https://h'}}]\nusers: [{name: u, user: {exec: {command: aws}}}]",
             "/",
           ),
-        /exec\/auth-provider plugin, which is not supported/,
+        /exec\.apiVersion undefined: want client\.authentication\.k8s\.io\/v1/,
+      );
+      assert.throws(
+        () =>
+          parseKubeconfig(
+            "current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\nclusters: [{name: c, cluster: {server: 'https://h'}}]\nusers: [{name: u, user: {auth-provider: {name: gcp}}}]",
+            "/",
+          ),
+        /auth-provider plugin, which Kubernetes removed in 1\.26/,
       );
     });
 

@@ -12,17 +12,12 @@
 import assert from "node:assert/strict";
 import { DEFAULT_CONFIG } from "../src/config/config.ts";
 import { dnsPatch } from "../src/webhook/review.ts";
-import { dnsmasqArgs } from "../src/testing/dnsmasq.ts";
-import {
-  kubeletResolvConf,
-  NODE_IP,
-  type PodDnsConfig,
-  type Run,
-  TestNode,
-} from "./helpers/netns.ts";
+import { kubeletResolvConf, NODE_IP, type PodDnsConfig, TestNode } from "./helpers/netns.ts";
+import { type Answer, ask, build, type Resolver, resolvers } from "./helpers/resolvers.ts";
+import { clusterDns, type Replica, REPLICAS, startAgent } from "./helpers/matrix_agent.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const WAIT_TIMEOUT_MS = 3_000;
+const LAMEDUCK_MS = 3_000;
 const KUBEDOCK_DNS_IP = "10.96.0.10";
 const CLUSTER_DNS_IP = "10.96.0.11";
 const POSTGRES_IP = "10.96.0.20";
@@ -30,184 +25,11 @@ const NETWORK_1 = "5d2c".padEnd(64, "1");
 const NETWORK_2 = "9f3a".padEnd(64, "2");
 const DB_1 = "10.244.0.51";
 const DB_2 = "10.244.0.52";
-
-type Mode = "lookup" | "reverse";
-
-/** One resolver: how to ask it, and how to read what it printed. */
-interface Resolver {
-  name: string;
-  argv(mode: Mode, arg: string): [string, string[]];
-  parse?(mode: Mode, stdout: string): string[];
-  /** False for c-ares' resolve4, which asks the bare name only (no search list). */
-  searches: boolean;
-}
-
-const lines = (text: string) => text.split("\n").map((l) => l.trim()).filter(Boolean);
-
-function resolvers(bin: string): Resolver[] {
-  const mjs = `${ROOT}tests/fixtures/resolvers/resolve.mjs`;
-  return [
-    {
-      name: "glibc getent",
-      argv: (mode, arg) => ["getent", [mode === "lookup" ? "ahosts" : "hosts", arg]],
-      parse: (mode, out) =>
-        mode === "lookup"
-          ? [...new Set(lines(out).map((l) => l.split(/\s+/)[0]))]
-          : lines(out).flatMap((l) => l.split(/\s+/).slice(1)),
-      searches: true,
-    },
-    { name: "musl", argv: (mode, arg) => [`${bin}/resolve-musl`, [mode, arg]], searches: true },
-    { name: "Go (pure)", argv: (mode, arg) => [`${bin}/resolve-go`, [mode, arg]], searches: true },
-    {
-      name: "Node dns.lookup",
-      argv: (mode, arg) => ["node", [mjs, mode === "lookup" ? "lookup" : "reverse-lookup", arg]],
-      searches: true,
-    },
-    {
-      name: "Node dns.resolve4 (c-ares)",
-      argv: (mode, arg) => ["node", [mjs, mode === "lookup" ? "resolve4" : "reverse-resolve", arg]],
-      searches: false,
-    },
-    {
-      name: "busybox nslookup",
-      argv: (_, arg) => ["busybox", ["nslookup", arg]],
-      parse: (mode, out) => {
-        if (mode === "reverse") {
-          return lines(out).flatMap((l) => /name = (\S+?)\.?$/.exec(l)?.[1] ?? []);
-        }
-        const found: string[] = [];
-        let inAnswer = false;
-        for (const line of lines(out)) {
-          if (line.startsWith("Name:")) inAnswer = true;
-          const address = /^Address:\s*(\S+)$/.exec(line)?.[1];
-          if (inAnswer && address) found.push(address);
-        }
-        return [...new Set(found)];
-      },
-      searches: true,
-    },
-    {
-      name: "Java InetAddress",
-      argv: (mode, arg) => [
-        "java",
-        ["-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", bin, "Resolve", mode, arg],
-      ],
-      searches: true,
-    },
-  ];
-}
-
-/** What one resolver said, with the time it took. */
-interface Answer {
-  results: string[];
-  ms: number;
-  /** `performance.now()` when it answered. */
-  endedAt: number;
-  run: Run;
-}
-
-async function ask(node: TestNode, ns: string, resolver: Resolver, mode: Mode, arg: string) {
-  const [command, args] = resolver.argv(mode, arg);
-  const run = await node.exec(ns, command, args);
-  const results = run.code === 0 || resolver.parse
-    ? (resolver.parse?.(mode, run.stdout) ?? lines(run.stdout)).map((r) => r.replace(/\.$/, ""))
-    : [];
-  return { results, ms: run.elapsedMs, endedAt: performance.now(), run } satisfies Answer;
-}
-
-async function build(dir: string): Promise<void> {
-  const source = `${ROOT}tests/fixtures/resolvers`;
-  const steps: [string, string[], Record<string, string>?][] = [
-    ["musl-gcc", ["-static", "-O2", "-o", `${dir}/resolve-musl`, `${source}/resolve.c`]],
-    ["go", ["build", "-o", `${dir}/resolve-go`, `${source}/resolve.go`], {
-      CGO_ENABLED: "0",
-      GOCACHE: "/tmp/kubedock-dns-gocache",
-      GOPATH: `${dir}/gopath`,
-      GOFLAGS: "-mod=mod",
-      GO111MODULE: "off",
-      HOME: dir,
-    }],
-    ["javac", ["-d", dir, `${source}/Resolve.java`]],
-  ];
-  await Promise.all(steps.map(async ([command, args, env]) => {
-    const output = await new Deno.Command(command, { args, env, stdout: "piped", stderr: "piped" })
-      .output()
-      .catch((error) => {
-        throw new Error(`${command} is needed for the resolver matrix (.ci/run installs it)`, {
-          cause: error,
-        });
-      });
-    if (!output.success) {
-      throw new Error(`${command} failed: ${new TextDecoder().decode(output.stderr)}`);
-    }
-  }));
-}
-
-/** The node agent (tests/fixtures/matrix_node.ts): one JSON line out per JSON line in. */
-function startAgent(node: TestNode) {
-  const child = node.spawn(node.nodeNs, "deno", [
-    "run",
-    "--no-prompt",
-    `--allow-net=127.0.0.0/8,0.0.0.0,${NODE_IP}`,
-    "--allow-run=deno",
-    "--allow-read=.,/tmp",
-    "--allow-write=/tmp",
-    "--allow-env=LOG_STREAM,LOG_TOKENS",
-    `${ROOT}tests/fixtures/matrix_node.ts`,
-    NODE_IP,
-    `${CLUSTER_DNS_IP}:53`,
-    `${WAIT_TIMEOUT_MS}ms`,
-  ], { cwd: ROOT, stdin: "piped", stdout: "piped", stderr: "piped" });
-  const writer = child.stdin.getWriter();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let logs = "";
-  (async () => {
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) logs += chunk;
-  })();
-  let buffered = "";
-  const nextLine = async (): Promise<Record<string, unknown>> => {
-    while (!buffered.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the node agent ended:\n${logs}`);
-      buffered += value;
-    }
-    const newline = buffered.indexOf("\n");
-    const line = buffered.slice(0, newline);
-    buffered = buffered.slice(newline + 1);
-    return JSON.parse(line);
-  };
-  let queue = Promise.resolve<unknown>(undefined);
-  const send = (command: Record<string, unknown>): Promise<Record<string, unknown>> => {
-    const answer = queue.then(async () => {
-      await writer.write(new TextEncoder().encode(`${JSON.stringify(command)}\n`));
-      const reply = await nextLine();
-      if (!reply.ok) throw new Error(`agent: ${reply.error}\n${logs}`);
-      return reply;
-    });
-    queue = answer.catch(() => {});
-    return answer;
-  };
-  return {
-    ready: nextLine(),
-    logs: () => logs,
-    createPod: (name: string, aliases: string[], networks: string[], ip: string, ready = true) =>
-      send({ op: "create", name, aliases, networks, ip, ready }),
-    setReady: (name: string) => send({ op: "ready", name }),
-    metrics: async () => (await send({ op: "metrics" })).text as string,
-    close: () => writer.close().catch(() => {}),
-  };
-}
-
-function clusterDns(node: TestNode) {
-  return node.spawn(node.nodeNs, "dnsmasq", [
-    ...dnsmasqArgs({ hostname: NODE_IP, port: 5353 }),
-    "--bogus-priv",
-    // cluster Services, v4 only (their AAAA is NOERROR without data, as with CoreDNS)
-    `--host-record=postgres.ci.svc.cluster.local,${POSTGRES_IP}`,
-    "--host-record=kubernetes.default.svc.cluster.local,10.96.0.1",
-    "--address=/#/", // every other name: NXDOMAIN, as the cluster DNS and the world would say
-  ], { stdout: "null", stderr: "null" });
-}
+/** A second pod network in RFC 6598's shared space (EKS custom networking), in the default set. */
+const CGN_GATEWAY = "100.64.0.1";
+/** A pod network outside the permission set (RFC 2544's benchmarking range). */
+const OUTSIDE_GATEWAY = "198.18.0.1";
+const endpoint = (replica: Replica) => ({ hostname: NODE_IP, port: REPLICAS[replica] });
 
 const pad = (text: string, width: number) => text.padEnd(width);
 const ms = (answer: Answer) => `${Math.round(answer.ms)}`;
@@ -216,15 +38,21 @@ Deno.test("resolver matrix: real resolvers in pod network namespaces", async (t)
   const bin = await Deno.makeTempDir({ prefix: "kubedock-dns-resolvers-" });
   await build(bin);
   const node = await TestNode.create("kdt", [
-    { clusterIp: KUBEDOCK_DNS_IP, port: 53, target: { hostname: NODE_IP, port: 1053 } },
+    { clusterIp: KUBEDOCK_DNS_IP, port: 53, target: endpoint("a") },
     { clusterIp: CLUSTER_DNS_IP, port: 53, target: { hostname: NODE_IP, port: 5353 } },
-  ]);
-  const agent = startAgent(node);
+  ], [`${CGN_GATEWAY}/24`, `${OUTSIDE_GATEWAY}/24`]);
+  // two replicas behind the ClusterIP, new flows spread between them as kube-proxy does
+  await node.setEndpoints(KUBEDOCK_DNS_IP, [endpoint("a"), endpoint("b")]);
+  const agent = startAgent(node, {
+    upstream: `${CLUSTER_DNS_IP}:53`,
+    waitTimeoutMs: WAIT_TIMEOUT_MS,
+    lameduckMs: LAMEDUCK_MS,
+  });
   const table: Record<string, Record<string, string>> = {};
   const note = (resolver: Resolver, column: string, text: string) =>
     (table[resolver.name] ??= {})[column] = text;
   try {
-    clusterDns(node);
+    clusterDns(node, POSTGRES_IP);
     const resolvConf = (nameserver: string) =>
       kubeletResolvConf(
         (dnsPatch({}, "ci", { ...DEFAULT_CONFIG, ...clientOptions(), dnsServiceIp: nameserver })[0]
@@ -364,6 +192,121 @@ Deno.test("resolver matrix: real resolvers in pod network namespaces", async (t)
         assert.ok(!other.results.includes("db"), `${r.name} across networks: ${other.run.stdout}`);
         note(r, "PTR peer / other (ms)", `${ms(peer)} / ${ms(other)}`);
       }));
+    });
+
+    await t.step("a pod on 100.64.0.0/10 resolves its db under the production set", async () => {
+      const cgn = await node.addPod("cgn", "100.64.0.11", resolvConf(KUBEDOCK_DNS_IP), CGN_GATEWAY);
+      await agent.createPod("cgn1", ["cgn1"], [NETWORK_1], "100.64.0.11");
+      await Promise.all(all.map(async (r) => {
+        const answer = await ask(node, cgn, r, "lookup", "db");
+        assert.deepEqual(
+          answer.results,
+          [DB_1],
+          `${r.name}: ${answer.run.stdout}${answer.run.stderr}`,
+        );
+        note(r, "db from 100.64/10 (ms)", ms(answer));
+      }));
+    });
+
+    await t.step(
+      "a pod outside the set: the error line and the metric, within one query",
+      async () => {
+        const outside = await node.addPod(
+          "outside",
+          "198.18.0.11",
+          resolvConf(KUBEDOCK_DNS_IP),
+          OUTSIDE_GATEWAY,
+        );
+        await agent.createPod("outside1", ["outside1"], [NETWORK_1], "198.18.0.11");
+        const denied = async () => {
+          let sum = 0;
+          for (const replica of ["a", "b"] as const) {
+            sum += Number(
+              /^kubedock_dns_replies_denied_total (\d+)/m.exec(await agent.metrics(replica))?.[1],
+            );
+          }
+          return sum;
+        };
+        assert.equal(await denied(), 0);
+        const one = await node.exec(outside, "dig", [
+          ...[`@${KUBEDOCK_DNS_IP}`, "db", "+tries=1", "+timeout=2", "+short"],
+        ]);
+        assert.notEqual(one.code, 0, `no answer reaches it: ${one.stdout}`);
+        assert.equal(await denied(), 1, "kubedock_dns_replies_denied_total counted the one reply");
+        const logs = (await agent.replicaLogs("a")) + (await agent.replicaLogs("b"));
+        assert.match(
+          logs,
+          /reply to "198\.18\.0\.11" refused by the net permission set: that address is outside it .*POD_NETWORKS/,
+        );
+      },
+    );
+
+    await t.step("rollout: SIGTERM a replica, then the other; no lookup lost or slow", async () => {
+      const tally = new Map(
+        all.map((r) => [r.name, { lookups: 0, failed: 0, maxMs: 0, worst: "" }]),
+      );
+      let running = true;
+      const loops = all.map(async (r) => {
+        const row = tally.get(r.name)!;
+        const deadline = performance.now() + 60_000; // bounded in time and count
+        while (running && performance.now() < deadline && row.lookups < 2_000) {
+          await new Promise((resolve) => setTimeout(resolve, 20)); // paced: the whole rollout long
+          const answer = await ask(node, c1, r, "lookup", "db");
+          row.lookups++;
+          if (answer.results.join() !== DB_1) {
+            row.failed++;
+            row.worst = `${answer.run.stdout}${answer.run.stderr}`.slice(0, 300);
+          }
+          row.maxMs = Math.max(row.maxMs, answer.ms);
+        }
+      });
+      const phases: string[] = [];
+      const rollOut = async (replica: Replica, other: Replica) => {
+        const signalledAt = performance.now();
+        await agent.terminate(replica);
+        await new Promise((r) => setTimeout(r, 1_000)); // kube-proxy removes the endpoint later
+        await node.setEndpoints(KUBEDOCK_DNS_IP, [endpoint(other)]);
+        const code = await agent.exited(replica);
+        const exitedMs = performance.now() - signalledAt;
+        assert.equal(code, 0, `replica ${replica} exit code`);
+        assert.ok(exitedMs < LAMEDUCK_MS + 5_000, `replica ${replica} exited after ${exitedMs} ms`);
+        await agent.start(replica); // the Deployment's new pod, ready
+        await node.setEndpoints(KUBEDOCK_DNS_IP, [endpoint("a"), endpoint("b")]);
+        phases.push(
+          `${replica}: exited ${Math.round(exitedMs)} ms after SIGTERM, back ${
+            Math.round(performance.now() - signalledAt)
+          } ms after`,
+        );
+      };
+      try {
+        await new Promise((r) => setTimeout(r, 500));
+        await rollOut("a", "b");
+        await rollOut("b", "a");
+        await new Promise((r) => setTimeout(r, 500));
+      } finally {
+        running = false;
+        await Promise.all(loops);
+      }
+      console.log(
+        [
+          `\nrollout (lameduck ${LAMEDUCK_MS} ms; endpoint removed 1 s after SIGTERM): ${
+            phases.join("; ")
+          }`,
+          "| resolver | lookups | failed | slowest (ms) |",
+          "|---|---|---|---|",
+          ...all.map((r) => {
+            const row = tally.get(r.name)!;
+            return `| ${r.name} | ${row.lookups} | ${row.failed} | ${Math.round(row.maxMs)} |`;
+          }),
+        ].join("\n"),
+      );
+      for (const r of all) {
+        const row = tally.get(r.name)!;
+        assert.ok(row.lookups >= 3, `${r.name} looked up during the rollout: ${row.lookups}`);
+        assert.equal(row.failed, 0, `${r.name}: ${row.failed} failed, e.g. ${row.worst}`);
+        assert.ok(row.maxMs < 1_000, `${r.name}: slowest lookup ${Math.round(row.maxMs)} ms`);
+        note(r, "rollout: lookups / slowest (ms)", `${row.lookups} / ${Math.round(row.maxMs)}`);
+      }
     });
 
     const columns = [...new Set(Object.values(table).flatMap((row) => Object.keys(row)))];

@@ -65,6 +65,8 @@ export class TestNode {
   readonly nodeNs: string;
   readonly #pods = new Map<string, string>();
   readonly #children = new Set<Deno.ChildProcess>();
+  /** ClusterIP → its chain of DNAT rules */
+  readonly #chains = new Map<string, { chain: string; port: number }>();
   #nextVeth = 0;
 
   private constructor(prefix: string) {
@@ -72,8 +74,15 @@ export class TestNode {
     this.nodeNs = `${prefix}-node`;
   }
 
-  /** Builds the node namespace, its bridge and `services` rules (after removing leftovers). */
-  static async create(prefix: string, services: ServiceRule[]): Promise<TestNode> {
+  /**
+   * Builds the node namespace, its bridge (with `NODE_IP` and every address of `gateways`, such
+   * as `100.64.0.1/24` for a second pod network) and `services` rules (after removing leftovers).
+   */
+  static async create(
+    prefix: string,
+    services: ServiceRule[],
+    gateways: string[] = [],
+  ): Promise<TestNode> {
     await TestNode.removeLeftovers(prefix);
     const node = new TestNode(prefix);
     try {
@@ -83,36 +92,28 @@ export class TestNode {
       await must(ip("-n", ns, "link", "add", "br0", "type", "bridge"), "bridge");
       await must(ip("-n", ns, "addr", "add", `${NODE_IP}/24`, "dev", "br0"), "bridge address");
       await must(ip("-n", ns, "link", "set", "br0", "up"), "bridge up");
-      for (const rule of services) {
+      for (const gateway of gateways) {
+        await must(ip("-n", ns, "addr", "add", gateway, "dev", "br0"), "bridge address");
+      }
+      for (const [i, rule] of services.entries()) {
         // the node's own packets need a route to the ClusterIP before OUTPUT can DNAT them
         await must(ip("-n", ns, "route", "replace", `${rule.clusterIp}/32`, "dev", "br0"), "route");
+        const chain = `KDT-SVC-${i}`;
+        node.#chains.set(rule.clusterIp, { chain, port: rule.port });
+        await must(node.exec(ns, "iptables", ["-t", "nat", "-N", chain]), "iptables chain");
         // PREROUTING for the pods' packets, OUTPUT for the node's own (as kube-proxy does)
-        for (
-          const [chain, protocol] of [["PREROUTING", "udp"], ["PREROUTING", "tcp"], [
-            "OUTPUT",
-            "udp",
-          ], ["OUTPUT", "tcp"]]
-        ) {
-          await must(
-            node.exec(ns, "iptables", [
-              "-t",
-              "nat",
-              "-A",
-              chain,
-              "-d",
-              rule.clusterIp,
-              "-p",
-              protocol,
-              "--dport",
-              String(rule.port),
-              "-j",
-              "DNAT",
-              "--to-destination",
-              `${rule.target.hostname}:${rule.target.port}`,
-            ]),
-            "iptables DNAT",
-          );
+        for (const hook of ["PREROUTING", "OUTPUT"]) {
+          for (const protocol of ["udp", "tcp"]) {
+            await must(
+              node.exec(ns, "iptables", [
+                ...["-t", "nat", "-A", hook, "-d", rule.clusterIp, "-p", protocol],
+                ...["--dport", String(rule.port), "-j", chain],
+              ]),
+              "iptables jump",
+            );
+          }
         }
+        await node.setEndpoints(rule.clusterIp, [rule.target]);
       }
       return node;
     } catch (error) {
@@ -146,10 +147,53 @@ export class TestNode {
   }
 
   /**
-   * Adds a pod namespace with `address` on the bridge and `resolvConf` as its resolv.conf;
-   * returns the namespace's name.
+   * The endpoints behind a ClusterIP, as kube-proxy writes them: each new flow goes to one of
+   * `targets` at random (probability 1/n, then 1/(n-1), ..., the last unconditional), replaced in
+   * one `iptables-restore` so that no packet meets a half-written chain. No targets: packets
+   * to the ClusterIP are dropped, as when a Service has no ready endpoint. Flows already tracked
+   * keep their endpoint (kube-proxy does not cut TCP connections either).
    */
-  async addPod(name: string, address: string, resolvConf: string): Promise<string> {
+  async setEndpoints(
+    clusterIp: string,
+    targets: { hostname: string; port: number }[],
+  ): Promise<void> {
+    const { chain } = this.#chains.get(clusterIp)!;
+    const rules = [`*nat`, `:${chain} - [0:0]`];
+    for (const protocol of ["udp", "tcp"]) {
+      targets.forEach((target, i) => {
+        const left = targets.length - i;
+        rules.push(
+          `-A ${chain} -p ${protocol}${
+            left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(5)}` : ""
+          } -j DNAT --to-destination ${target.hostname}:${target.port}`,
+        );
+      });
+      if (targets.length === 0) rules.push(`-A ${chain} -p ${protocol} -j DROP`);
+    }
+    rules.push("COMMIT", "");
+    const file = await Deno.makeTempFile({ prefix: `${this.prefix}-rules-` });
+    try {
+      await Deno.writeTextFile(file, rules.join("\n"));
+      await must(
+        this.exec(this.nodeNs, "iptables-restore", ["--noflush", file]),
+        "iptables-restore",
+      );
+    } finally {
+      await Deno.remove(file);
+    }
+  }
+
+  /**
+   * Adds a pod namespace with `address` on the bridge and `resolvConf` as its resolv.conf (its
+   * default route via `gateway`, the bridge's address on its network); returns the namespace's
+   * name.
+   */
+  async addPod(
+    name: string,
+    address: string,
+    resolvConf: string,
+    gateway = NODE_IP,
+  ): Promise<string> {
     const ns = `${this.prefix}-${name}`;
     const veth = `${this.prefix}v${this.#nextVeth++}`;
     this.#pods.set(name, ns);
@@ -175,7 +219,7 @@ export class TestNode {
     await must(ip("-n", this.nodeNs, "link", "set", veth, "master", "br0", "up"), "veth on bridge");
     await must(ip("-n", ns, "addr", "add", `${address}/24`, "dev", "eth0"), "pod address");
     await must(ip("-n", ns, "link", "set", "eth0", "up"), "eth0 up");
-    await must(ip("-n", ns, "route", "add", "default", "via", NODE_IP), "default route");
+    await must(ip("-n", ns, "route", "add", "default", "via", gateway), "default route");
     await Deno.mkdir(`/etc/netns/${ns}`, { recursive: true });
     await Deno.writeTextFile(`/etc/netns/${ns}/resolv.conf`, resolvConf);
     return ns;
