@@ -18,7 +18,7 @@ import {
   reaches,
   VERSION,
 } from "./src/config/mod.ts";
-import { DnsServerState, DnsUpstream, startDnsServer } from "./src/dns/mod.ts";
+import { DnsServerState, DnsUpstream, perNamespaceSuffix, startDnsServer } from "./src/dns/mod.ts";
 import { netUnrestricted, podIpOutsideSet, StopSignals } from "./src/common/mod.ts";
 import { NetworkIndex } from "./src/index/mod.ts";
 import {
@@ -108,6 +108,7 @@ async function main(config: Config): Promise<void> {
     api,
     index,
     labelSelector: `${config.label}=true`,
+    allNamespaces: config.allNamespaces,
     toRecord: (pod) =>
       podToRecord(pod, config, (key, value, reason) =>
         invalidAliases.report(
@@ -137,6 +138,9 @@ async function main(config: Config): Promise<void> {
       upstream,
       ttl: config.ttl,
       searchSuffix: `${connection.namespace}.svc.${config.clusterDomain}`,
+      searchSuffixOf: config.allNamespaces
+        ? perNamespaceSuffix((ip) => index.namespaceOf(ip), config.clusterDomain)
+        : undefined,
       internalDomains: config.internalDomains,
       state,
       upstreamAddresses,
@@ -168,7 +172,7 @@ async function main(config: Config): Promise<void> {
     () => startHealthServer(config.healthListen, notReady, routes),
   );
   log.info(
-    "serving DNS on {dns} (upstream {upstream}, cache {cacheSize} entries), health on {health}, namespace {namespace} via {source}",
+    "serving DNS on {dns} (upstream {upstream}, cache {cacheSize} entries), health on {health}, namespace {namespace} via {source}{scope}",
     {
       dns: formatHostPort(dns.address),
       upstream: upstreamAddresses.map(formatHostPort).join(", "),
@@ -176,6 +180,7 @@ async function main(config: Config): Promise<void> {
       health: formatHostPort({ ...config.healthListen, port: health.addr.port }),
       namespace: connection.namespace,
       source: connection.source,
+      scope: config.allNamespaces ? ", pods of every namespace (--all-namespaces)" : "",
     },
   );
 

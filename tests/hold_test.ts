@@ -170,10 +170,10 @@ Deno.test("the hold handler", async (t) => {
     }
   });
 
-  await t.step("the bare form and non-internal names go to next untouched", async () => {
+  await t.step("other bare forms and non-internal names go to next untouched", async () => {
     const w = world();
     try {
-      for (const name of ["db", "db.example.com", "db.svc.cluster.local"]) {
+      for (const name of ["db.test", "db.example.com", "db.svc.cluster.local"]) {
         const { next } = w.upstream("NXDOMAIN");
         const result = w.ask(w.request(name), next);
         await w.clock.tickAsync(0);
@@ -185,6 +185,83 @@ Deno.test("the hold handler", async (t) => {
       w.clock.uninstall();
     }
   });
+
+  await t.step("the single-label bare form alone (c-ares) is held and wins the race", async () => {
+    const w = world();
+    try {
+      const { next, asked } = w.upstream("NXDOMAIN");
+      const result = w.ask(w.request("db"), next);
+      await w.clock.tickAsync(1_000);
+      assert.equal(result.reply, undefined, "held");
+      assert.deepEqual(asked, ["db"], "upstream asked at once");
+      w.index.upsert(podRecord("db1", ["127.0.0.2"], ["db"], ["n1"]));
+      await w.clock.tickAsync(0);
+      assert.deepEqual(decode(result.reply!).answers.map((a) => a.data), ["127.0.0.2"]);
+      assert.equal(result.at, 1_000);
+      assert.equal(w.holds.outcomes.answered, 1);
+    } finally {
+      w.clock.uninstall();
+    }
+  });
+
+  await t.step("the bare form alone, never known: one --wait-timeout", async () => {
+    const w = world();
+    try {
+      const result = w.ask(w.request("nosuch"), w.upstream("NXDOMAIN").next);
+      await w.clock.tickAsync(WAIT_MS);
+      assert.equal(decode(result.reply!).rcode, "NXDOMAIN");
+      assert.equal(result.at, WAIT_MS);
+    } finally {
+      w.clock.uninstall();
+    }
+  });
+
+  await t.step("search list walked (glibc's order): the bare form is not held again", async () => {
+    const w = world();
+    try {
+      const suffixed = w.ask(w.request("db.ci.svc.cluster.local"), w.upstream("NXDOMAIN").next);
+      await w.clock.tickAsync(WAIT_MS);
+      assert.equal(decode(suffixed.reply!).rcode, "NXDOMAIN", "the suffixed form timed out");
+      // then db.svc.cluster.local and db.cluster.local (forwarded), then the bare name
+      const bare = w.ask(w.request("db"), w.upstream("NXDOMAIN").next);
+      await w.clock.tickAsync(0);
+      assert.equal(decode(bare.reply!).rcode, "NXDOMAIN", "relayed at once: one wait in all");
+      assert.equal(bare.at, 0);
+      // another source did not walk the list: its bare form is held
+      const other = podRecord("other", ["127.0.0.7"], ["other"], ["n1"]);
+      w.index.upsert(other);
+      const fromOther = w.ask(w.request("db", "127.0.0.7"), w.upstream("NXDOMAIN").next);
+      await w.clock.tickAsync(1);
+      assert.equal(fromOther.reply, undefined, "held for the other source");
+      await w.clock.tickAsync(WAIT_MS);
+    } finally {
+      w.clock.uninstall();
+    }
+  });
+
+  await t.step(
+    "the memory lasts --wait-timeout + 5 s, then the bare form is held again",
+    async () => {
+      const w = world();
+      try {
+        const suffixed = w.ask(w.request("db.ci.svc.cluster.local"), w.upstream("NOERROR").next);
+        await w.clock.tickAsync(0);
+        assert.ok(suffixed.reply, "relayed (the name exists upstream): still noted");
+        await w.clock.tickAsync(WAIT_MS + 5_000 - 1);
+        const inside = w.ask(w.request("db"), w.upstream("NXDOMAIN").next);
+        await w.clock.tickAsync(0);
+        assert.equal(inside.at, 0, "inside the window: relayed at once");
+        await w.clock.tickAsync(1);
+        const after = w.ask(w.request("db"), w.upstream("NXDOMAIN").next);
+        await w.clock.tickAsync(0);
+        assert.equal(after.reply, undefined, "past the window: held");
+        await w.clock.tickAsync(WAIT_MS);
+        assert.equal(decode(after.reply!).rcode, "NXDOMAIN");
+      } finally {
+        w.clock.uninstall();
+      }
+    },
+  );
 
   await t.step("a non-kubedock source is never held once synced", async () => {
     const w = world();

@@ -17,6 +17,8 @@ export type LogLevel = "debug" | "info" | "warning" | "error";
 export interface Config {
   kubeconfig?: string;
   namespace?: string;
+  /** One list + watch over every namespace; networks, holds and answers per namespace. */
+  allNamespaces: boolean;
   label: string;
   hostaliasPrefix: string;
   networkPrefix: string;
@@ -72,6 +74,7 @@ export interface Config {
 
 /** The configuration used when no flag is given (upstream left to resolv.conf). */
 export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
+  allNamespaces: false,
   label: "kubedock",
   upstreams: [],
   hostaliasPrefix: "kubedock.hostalias/",

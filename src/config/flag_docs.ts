@@ -33,6 +33,12 @@ export const FLAG_DOCS: readonly FlagDoc[] = [
     meaning: "the namespace watched",
   },
   {
+    name: "all-namespaces",
+    default: "off",
+    meaning:
+      "one list + watch of labelled pods over every namespace; networks, answers, holds and PTR per namespace (--namespace is then only the Service's)",
+  },
+  {
     name: "label",
     value: "NAME",
     default: "kubedock",

@@ -142,6 +142,7 @@ export const VALUE_FLAGS: Record<string, Setter> = {
 
 export const SWITCH_FLAGS: Record<string, (config: Config) => void> = {
   "no-webhook": (c) => (c.webhook = false),
+  "all-namespaces": (c) => (c.allNamespaces = true),
   "debug-endpoints": (c) => (c.debugEndpoints = true),
   "no-metrics": (c) => (c.metrics = false),
 };

@@ -4,8 +4,10 @@
  * answers) or a truncated reply is relayed at once; after NXDOMAIN, SERVFAIL, REFUSED or no reply
  * the query waits until the alias becomes answerable in the client's networks (woken by the
  * index, no polling) or `--wait-timeout` has passed since it arrived, then is answered, or gets
- * upstream's negative reply. The bare form is never held. Before the index's first sync the
- * suffixed form is held whatever its source.
+ * upstream's negative reply. The single-label bare form (`db`) is held the same way, unless the
+ * same source asked for its suffixed form in the last `--wait-timeout` + 5 s (it walks the search
+ * list, and was held already); other bare forms are never held. Before the index's first sync
+ * any source is held.
  *
  * @module
  */
@@ -13,7 +15,8 @@
 import type { NetworkIndex } from "../index/network_index.ts";
 import type { DnsHandler, DnsReply, DnsRequest, DnsResolver } from "./handler.ts";
 import { answerFromIndex, type InternalAnswerSettings } from "./internal_answer.ts";
-import { heldAlias, type NameRules } from "./names.ts";
+import { bareHoldable, heldAlias, type NameRules, searchSuffixFor } from "./names.ts";
+import { SEARCH_MEMORY_GRACE_MS, SearchListMemory } from "./search_memory.ts";
 import { serverFailure } from "./reply.ts";
 import { RCODE, responseSummary } from "./message.ts";
 
@@ -98,9 +101,12 @@ export class HoldRegistry {
   #perSource = new Map<string, number>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** Sources that asked an alias's suffixed form lately: their bare form is not held. */
+  readonly searched: SearchListMemory;
 
   constructor(limits: HoldLimits) {
     this.limits = limits;
+    this.searched = new SearchListMemory(limits.waitTimeoutMs + SEARCH_MEMORY_GRACE_MS);
   }
 
   /** Queries held now (waiting on upstream or on the alias). */
@@ -247,9 +253,9 @@ function fallback(held: Held): Uint8Array {
 }
 
 /**
- * The hold handler: takes the search-suffixed form of internal names from kubedock sources (all
- * sources before the first sync) that the index could not answer; everything else goes to
- * `next` untouched.
+ * The hold handler: takes the search-suffixed form of internal names, and the single-label bare
+ * form unless its source just asked the suffixed one, from kubedock sources (all sources before
+ * the first sync) that the index could not answer; everything else goes to `next` untouched.
  *
  * @example
  * ```ts
@@ -274,11 +280,22 @@ export function holdHandler(settings: HoldSettings, registry: HoldRegistry): Dns
   };
   index.onAnswerable((alias) => registry.wake(alias));
   index.onFirstSync(() => registry.wakeAll());
+  const { searched } = registry;
   return (request, next) => {
     if (registry.closed) return next(request); // shutting down: forward instead of holding
-    // the name first: most forwarded names are not the held form, and that needs no index read
-    const alias = heldAlias(request.query.name, settings);
-    if (alias === undefined || !lookup.holdable(request)) return next(request);
-    return registry.hold(request, alias, lookup, next);
+    const { name } = request.query;
+    const { source } = request;
+    // the name first: most forwarded names are not a held form, and that needs no index read
+    const suffixed = heldAlias(name, settings, searchSuffixFor(settings, source));
+    if (suffixed !== undefined) {
+      if (!lookup.holdable(request)) return next(request);
+      searched.note(source, suffixed, request.receivedAt);
+      return registry.hold(request, suffixed, lookup, next);
+    }
+    if (!bareHoldable(name) || searched.recent(source, name, request.receivedAt)) {
+      return next(request);
+    }
+    if (!lookup.holdable(request)) return next(request);
+    return registry.hold(request, name, lookup, next);
   };
 }

@@ -7,13 +7,18 @@
 
 import type { NetworkIndex } from "../index/network_index.ts";
 import type { DnsHandler, DnsRequest } from "./handler.ts";
-import { nameEncodingProblem, type NameRules, withoutSearchSuffix } from "./names.ts";
+import {
+  nameEncodingProblem,
+  type NameRules,
+  searchSuffixFor,
+  withoutSearchSuffix,
+} from "./names.ts";
 import { addressBytes, encodeName, reverseNameToIp } from "./rdata.ts";
 import { type AnswerRecord, buildResponse, responseLimit } from "./reply.ts";
 import { CLASS_IN, QTYPE, RCODE } from "./message.ts";
 
 /** What the internal answers need. */
-export interface InternalAnswerSettings extends Pick<NameRules, "searchSuffix"> {
+export interface InternalAnswerSettings extends Pick<NameRules, "searchSuffix" | "searchSuffixOf"> {
   index: NetworkIndex;
   ttl: number;
 }
@@ -47,7 +52,7 @@ export function answerFromIndex(
   if (networks.length === 0 || query.qclass !== CLASS_IN) return undefined;
   const answers = query.qtype === QTYPE.PTR
     ? ptrAnswers(settings, query.name, networks)
-    : aliasAnswers(settings, query.name, query.qtype, networks);
+    : aliasAnswers(settings, query.name, query.qtype, networks, request.source);
   if (!answers) return undefined;
   return buildResponse(query, RCODE.NOERROR, answers, {
     ttl: settings.ttl,
@@ -61,11 +66,12 @@ function aliasAnswers(
   name: string,
   qtype: number,
   networks: readonly string[],
+  source: string,
 ): AnswerRecord[] | undefined {
-  const { index, searchSuffix } = settings;
+  const { index } = settings;
   let found = index.addresses(networks, name);
   if (!found) {
-    const stripped = withoutSearchSuffix(name, searchSuffix);
+    const stripped = withoutSearchSuffix(name, searchSuffixFor(settings, source));
     if (stripped !== undefined) found = index.addresses(networks, stripped);
   }
   if (found) {

@@ -14,6 +14,7 @@ export {
 } from "./handler.ts";
 export { buildResolver, type DnsServer, type DnsServerOptions, startDnsServer } from "./server.ts";
 export { DnsServerState } from "./state.ts";
+export { perNamespaceSuffix } from "./names.ts";
 export {
   DEFAULT_PROBE_INTERVAL_MS,
   DnsUpstream,

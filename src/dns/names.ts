@@ -8,8 +8,61 @@
 export interface NameRules {
   /** `<namespace>.svc.<cluster-domain>`: the search suffix a client appends first. */
   searchSuffix: string;
+  /**
+   * With `--all-namespaces`: the search suffix of the source's own namespace (`undefined` for a
+   * source that is no indexed pod), instead of `searchSuffix`.
+   */
+  searchSuffixOf?: (source: string) => string | undefined;
   /** `--internal-domain` values, lowercase without dots at the ends. */
   internalDomains: readonly string[];
+}
+
+/**
+ * The search suffix of a query's source: its own namespace's with `--all-namespaces`, else the
+ * one namespace's.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { searchSuffixFor } from "./names.ts";
+ * assert.equal(searchSuffixFor({ searchSuffix: "ci.svc.cluster.local" }, "127.0.0.2"), "ci.svc.cluster.local");
+ * const perNamespace = { searchSuffix: "", searchSuffixOf: (ip: string) => ip === "127.0.0.2" ? "team-a.svc.cluster.local" : undefined };
+ * assert.equal(searchSuffixFor(perNamespace, "127.0.0.2"), "team-a.svc.cluster.local");
+ * assert.equal(searchSuffixFor(perNamespace, "127.0.0.9"), undefined);
+ * ```
+ */
+export function searchSuffixFor(
+  rules: Pick<NameRules, "searchSuffix" | "searchSuffixOf">,
+  source: string,
+): string | undefined {
+  return rules.searchSuffixOf ? rules.searchSuffixOf(source) : rules.searchSuffix;
+}
+
+/**
+ * `searchSuffixOf` for `--all-namespaces`: the source's namespace (from the index) and its
+ * suffix `<namespace>.svc.<clusterDomain>`, built once per namespace.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { perNamespaceSuffix } from "./names.ts";
+ * const suffixOf = perNamespaceSuffix((ip) => ip === "127.0.0.2" ? "team-a" : undefined, "cluster.local");
+ * assert.equal(suffixOf("127.0.0.2"), "team-a.svc.cluster.local");
+ * assert.equal(suffixOf("127.0.0.9"), undefined);
+ * ```
+ */
+export function perNamespaceSuffix(
+  namespaceOf: (source: string) => string | undefined,
+  clusterDomain: string,
+): (source: string) => string | undefined {
+  const suffixes = new Map<string, string>();
+  return (source) => {
+    const namespace = namespaceOf(source);
+    if (namespace === undefined) return undefined;
+    let suffix = suffixes.get(namespace);
+    if (suffix === undefined) suffixes.set(namespace, suffix = `${namespace}.svc.${clusterDomain}`);
+    return suffix;
+  };
 }
 
 /**
@@ -22,7 +75,11 @@ export interface NameRules {
  * assert.deepEqual(withoutSearchSuffix("db.ci.svc.cluster.local", "ci.svc.cluster.local"), "db");
  * ```
  */
-export function withoutSearchSuffix(name: string, searchSuffix: string): string | undefined {
+export function withoutSearchSuffix(
+  name: string,
+  searchSuffix: string | undefined,
+): string | undefined {
+  if (searchSuffix === undefined) return undefined;
   const cut = name.length - searchSuffix.length - 1;
   return cut > 0 && name.endsWith(searchSuffix) && name[cut] === "."
     ? name.slice(0, cut)
@@ -51,9 +108,10 @@ export function isInternal(candidate: string, internalDomains: readonly string[]
 }
 
 /**
- * The alias a query may be held for: only the search-suffixed form `<alias>.<searchSuffix>` of
- * an internal alias is ever held (docs/dns.md), since every resolver asks that form first
- * and the bare form last. `undefined` for any other name.
+ * The alias a query may be held for by its suffixed form: the search-suffixed form
+ * `<alias>.<searchSuffix>` of an internal alias, which every resolver that walks the search list
+ * asks first (docs/dns.md). `undefined` for any other name (the single-label bare form has a
+ * rule of its own: {@linkcode bareHoldable}).
  *
  * @example
  * ```ts
@@ -66,9 +124,31 @@ export function isInternal(candidate: string, internalDomains: readonly string[]
  * assert.equal(heldAlias("db.example.com.ci.svc.cluster.local", rules), undefined); // not internal
  * ```
  */
-export function heldAlias(name: string, rules: NameRules): string | undefined {
-  const alias = withoutSearchSuffix(name, rules.searchSuffix);
+export function heldAlias(
+  name: string,
+  rules: NameRules,
+  searchSuffix: string | undefined = rules.searchSuffix,
+): string | undefined {
+  const alias = withoutSearchSuffix(name, searchSuffix);
   return alias !== undefined && isInternal(alias, rules.internalDomains) ? alias : undefined;
+}
+
+/**
+ * Whether a query name is the single-label bare form (`db`), which is held too unless its
+ * source just walked the search list for it (docs/dns.md): a resolver that asks only the bare
+ * name (c-ares' `dns.resolve4`) then also wins the race.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bareHoldable } from "./names.ts";
+ * assert.equal(bareHoldable("db"), true);
+ * assert.equal(bareHoldable("db.test"), false); // more than one label: never held bare
+ * assert.equal(bareHoldable(""), false); // the root
+ * ```
+ */
+export function bareHoldable(name: string): boolean {
+  return name.length > 0 && !name.includes(".");
 }
 
 /** Longest name in text form (RFC 1035: 255 octets on the wire). */

@@ -121,6 +121,18 @@ async function callWebhook(
 }
 
 /**
+ * A namespace's labels as a namespaceSelector sees them: the stored Namespace object's, and
+ * `kubernetes.io/metadata.name`, which the API server sets on every namespace.
+ */
+function namespaceLabels(store: ObjectStore, namespace: string): Record<string, string> {
+  let labels: Record<string, string> = {};
+  try {
+    labels = store.get("namespaces", undefined, namespace).metadata?.labels ?? {};
+  } catch { /* no Namespace object stored: only the automatic label */ }
+  return { ...labels, "kubernetes.io/metadata.name": namespace };
+}
+
+/**
  * The admission hook for {@linkcode FakeApiServer}'s `admission` property.
  *
  * @example
@@ -150,9 +162,9 @@ export function mutatingAdmission(store: ObjectStore, proxy: ServiceProxy): Admi
           o && matchesSelector(webhook.objectSelector, o.metadata?.labels ?? {})
         );
         if (!objectMatches) continue;
-        if (
-          !matchesSelector(webhook.namespaceSelector, { "kubernetes.io/metadata.name": namespace })
-        ) continue;
+        if (!matchesSelector(webhook.namespaceSelector, namespaceLabels(store, namespace))) {
+          continue;
+        }
         const review = {
           apiVersion: "admission.k8s.io/v1",
           kind: "AdmissionReview",

@@ -104,7 +104,9 @@ export class ObjectStore {
 
   list(resource: string, namespace: string | undefined, selector: LabelSelector) {
     const items = [...this.#objects.entries()]
-      .filter(([key]) => key.startsWith(`${resource}/${namespace ?? ""}`))
+      .filter(([key]) =>
+        key.startsWith(namespace === undefined ? `${resource}/` : `${resource}/${namespace}/`)
+      )
       .map(([, object]) => object)
       .filter((object) => selector(object.metadata?.labels))
       .sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1))

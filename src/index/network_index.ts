@@ -102,6 +102,35 @@ export class NetworkIndex {
   }
 
   /**
+   * The namespace of the pod holding `ip` (with `--all-namespaces`; `undefined` otherwise or when
+   * no indexed pod holds it). Pods holding one IP at once are of one namespace: an IP belongs to
+   * one pod network at a time.
+   */
+  namespaceOf(ip: string): string | undefined {
+    return this.#sources.get(ip)?.[0].namespace;
+  }
+
+  /**
+   * Indexed pods and their distinct networks per namespace (with `--all-namespaces`; one pass
+   * over the pods, for a metrics scrape).
+   */
+  namespaceCounts(): Map<string, { pods: number; networks: number }> {
+    const networks = new Map<string, Set<string>>();
+    const counts = new Map<string, { pods: number; networks: number }>();
+    for (const pod of this.#pods.values()) {
+      if (pod.namespace === undefined) continue;
+      let count = counts.get(pod.namespace);
+      if (!count) counts.set(pod.namespace, count = { pods: 0, networks: 0 });
+      count.pods++;
+      let seen = networks.get(pod.namespace);
+      if (!seen) networks.set(pod.namespace, seen = new Set());
+      for (const network of pod.networks) seen.add(network);
+    }
+    for (const [namespace, count] of counts) count.networks = networks.get(namespace)!.size;
+    return counts;
+  }
+
+  /**
    * Addresses of the answerable pods with `alias` in any of `networks`, rotated on every call;
    * `undefined` when the alias is not answerable there.
    */

@@ -10,6 +10,11 @@ export interface PodRecord {
   uid: string;
   /** Pod name, for logs and PTR debugging. */
   name: string;
+  /**
+   * The pod's namespace, with `--all-namespaces` only (its networks are then keyed
+   * `<namespace>/<network id>`, so equal ids in two namespaces are two networks).
+   */
+  namespace?: string;
   /** IPv4 and IPv6 addresses (status.podIP and status.podIPs). */
   ips: readonly string[];
   /** Hostname aliases, lowercase, in annotation order. */
@@ -34,6 +39,7 @@ export interface PodRecord {
  */
 export function sameRecord(a: PodRecord, b: PodRecord): boolean {
   return a.uid === b.uid && a.name === b.name && a.answerable === b.answerable &&
+    a.namespace === b.namespace &&
     sameList(a.ips, b.ips) && sameList(a.aliases, b.aliases) && sameList(a.networks, b.networks);
 }
 

@@ -14,6 +14,11 @@ export interface PodContract {
   label: string;
   hostaliasPrefix: string;
   networkPrefix: string;
+  /**
+   * Pods of every namespace in one index (`--all-namespaces`): each record carries its namespace
+   * and its networks are keyed `<namespace>/<network id>`.
+   */
+  allNamespaces?: boolean;
 }
 
 /**
@@ -41,6 +46,21 @@ export function annotationValues(
 }
 
 /**
+ * The index's key of a network of `namespace` with `--all-namespaces`: `<namespace>/<id>`
+ * (namespace names and docker network ids hold no `/`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { namespacedNetwork } from "./pod_to_record.ts";
+ * assert.equal(namespacedNetwork("team-a", "test1"), "team-a/test1");
+ * ```
+ */
+export function namespacedNetwork(namespace: string, network: string): string {
+  return `${namespace}/${network}`;
+}
+
+/**
  * The index record of a pod, or `undefined` when the pod is not indexed: not opted in, no
  * alias, no network, no IP yet, or finished (Succeeded/Failed pods give their IP back). An alias
  * that cannot be encoded as a DNS name is left out (the others stay) and told to
@@ -55,6 +75,11 @@ export function annotationValues(
  *   status: { podIP: "127.0.0.2", conditions: [{ type: "Ready", status: "True" }] },
  * }, { label: "kubedock", hostaliasPrefix: "kubedock.hostalias/", networkPrefix: "kubedock.network/" });
  * assert.deepEqual(record, { uid: "u1", name: "db1", ips: ["127.0.0.2"], aliases: ["db"], networks: ["n1"], answerable: true });
+ * const across = podToRecord({
+ *   metadata: { uid: "u2", name: "db1", namespace: "team-a", labels: { kubedock: "true" }, annotations: { "kubedock.hostalias/0": "db", "kubedock.network/0": "n1" } },
+ *   status: { podIP: "127.0.0.3" },
+ * }, { label: "kubedock", hostaliasPrefix: "kubedock.hostalias/", networkPrefix: "kubedock.network/", allNamespaces: true });
+ * assert.deepEqual([across?.namespace, across?.networks], ["team-a", ["team-a/n1"]]);
  * ```
  */
 export function podToRecord(
@@ -89,12 +114,19 @@ export function podToRecord(
   if (aliases.length === 0 || networks.length === 0 || ips.length === 0) return undefined;
   const ready = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ??
     false;
+  const answerable = ready && !metadata.deletionTimestamp;
+  const name = metadata.name ?? metadata.uid;
+  if (!contract.allNamespaces) {
+    return { uid: metadata.uid, name, ips, aliases, networks, answerable };
+  }
+  const namespace = metadata.namespace ?? "";
   return {
     uid: metadata.uid,
-    name: metadata.name ?? metadata.uid,
+    name,
+    namespace,
     ips,
     aliases,
-    networks,
-    answerable: ready && !metadata.deletionTimestamp,
+    networks: networks.map((network) => namespacedNetwork(namespace, network)),
+    answerable,
   };
 }

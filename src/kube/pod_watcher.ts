@@ -22,6 +22,8 @@ export interface PodWatcherOptions {
   index: NetworkIndex;
   /** Server-side selector, e.g. `kubedock=true`. */
   labelSelector: string;
+  /** Watch the pods of every namespace (`/api/v1/pods`) instead of the connection's one. */
+  allNamespaces?: boolean;
   toRecord: (pod: V1Pod) => PodRecord | undefined;
   log: Logger;
   /** A watch with no bytes (events or bookmarks) for this long is abandoned and resumed. */
@@ -51,7 +53,8 @@ interface WatchEvent {
 }
 
 /**
- * Keeps a {@linkcode NetworkIndex} equal to the opted-in pods of one namespace.
+ * Keeps a {@linkcode NetworkIndex} equal to the opted-in pods of one namespace, or of every
+ * namespace (`allNamespaces`: one list + watch of `/api/v1/pods`).
  *
  * @example
  * ```ts
@@ -97,6 +100,7 @@ export class PodWatcher {
       backoffMaxMs: 10_000,
       pageSize: 500,
       ...options,
+      allNamespaces: options.allNamespaces ?? false,
     };
   }
 
@@ -152,7 +156,9 @@ export class PodWatcher {
   }
 
   #path(): string {
-    return `/api/v1/namespaces/${this.#o.api.namespace}/pods`;
+    return this.#o.allNamespaces
+      ? "/api/v1/pods"
+      : `/api/v1/namespaces/${this.#o.api.namespace}/pods`;
   }
 
   async #list(signal: AbortSignal): Promise<void> {

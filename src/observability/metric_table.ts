@@ -173,6 +173,21 @@ export const SCRAPED: readonly ScrapedMetric[] = [
     read: ({ index }) => one(index.networkCount),
   },
   {
+    name: "kubedock_dns_namespace_pods",
+    type: "gauge",
+    help:
+      "With --all-namespaces: indexed pods per namespace (namespaces with none are not listed).",
+    labels: ["namespace"],
+    read: ({ index }) => [...index.namespaceCounts()].map(([ns, count]) => [[ns], count.pods]),
+  },
+  {
+    name: "kubedock_dns_namespace_networks",
+    type: "gauge",
+    help: "With --all-namespaces: networks with at least one indexed pod, per namespace.",
+    labels: ["namespace"],
+    read: ({ index }) => [...index.namespaceCounts()].map(([ns, count]) => [[ns], count.networks]),
+  },
+  {
     name: "kubedock_dns_watch_relists_total",
     type: "counter",
     help: "Full pod lists applied.",

@@ -184,6 +184,22 @@ export class TestNode {
   }
 
   /**
+   * Forgets the node's UDP flows from `clusterIp` to `target`, as kube-proxy does for an
+   * endpoint that is gone: otherwise a new query whose source port happens to repeat an old
+   * flow's (ephemeral ports collide within conntrack's 30 s) still goes to the dead endpoint.
+   */
+  async flushFlows(clusterIp: string, target: { hostname: string; port: number }): Promise<void> {
+    const flushed = await this.exec(this.nodeNs, "conntrack", [
+      ...["-D", "-p", "udp", "--orig-dst", clusterIp],
+      ...["--reply-src", target.hostname, "--reply-port-src", String(target.port)],
+    ]);
+    // exit 1 with "0 flow entries have been deleted" when there were none
+    if (flushed.code !== 0 && !/0 flow entries/.test(flushed.stderr)) {
+      throw new Error(`conntrack -D failed (${flushed.code}): ${flushed.stderr}`);
+    }
+  }
+
+  /**
    * Adds a pod namespace with `address` on the bridge and `resolvConf` as its resolv.conf (its
    * default route via `gateway`, the bridge's address on its network); returns the namespace's
    * name.
