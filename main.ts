@@ -172,7 +172,7 @@ async function main(config: Config): Promise<void> {
     () => startHealthServer(config.healthListen, notReady, routes),
   );
   log.info(
-    "serving DNS on {dns} (upstream {upstream}, cache {cacheSize} entries), health on {health}, namespace {namespace} via {source}{scope}",
+    "serving DNS on {dns} (upstream {upstream}, cache {cacheSize} entries), health on {health}, namespace {namespace} via {source}, pods of every namespace: {allNamespaces}",
     {
       dns: formatHostPort(dns.address),
       upstream: upstreamAddresses.map(formatHostPort).join(", "),
@@ -180,7 +180,7 @@ async function main(config: Config): Promise<void> {
       health: formatHostPort({ ...config.healthListen, port: health.addr.port }),
       namespace: connection.namespace,
       source: connection.source,
-      scope: config.allNamespaces ? ", pods of every namespace (--all-namespaces)" : "",
+      allNamespaces: config.allNamespaces,
     },
   );
 

@@ -66,6 +66,16 @@ const NAMESPACE_OF: Record<string, string> = {
   namespace: "ci",
   "cert-manager": "kubedock",
   "network-policy": "kubedock",
+  cluster: "kubedock-dns",
+};
+
+/** The namespaces whose pods each install's webhook mutates. */
+const SELECTOR_OF: Record<string, (ns: string) => Record<string, string>> = {
+  base: (ns) => ({ "kubernetes.io/metadata.name": ns }),
+  namespace: (ns) => ({ "kubernetes.io/metadata.name": ns }),
+  "cert-manager": (ns) => ({ "kubernetes.io/metadata.name": ns }),
+  "network-policy": (ns) => ({ "kubernetes.io/metadata.name": ns }),
+  cluster: () => ({ "kubedock-dns.io/enabled": "true" }), // opted-in namespaces
 };
 
 /** Each Role's and ClusterRole's rules as `resource[/names]:verbs` lines, for exact comparison. */
@@ -99,6 +109,10 @@ const RBAC_OF: Record<string, { role: string[]; clusterRole: string[] }> = {
   "cert-manager": {
     role: ["/pods:get,list,watch", "/services/kubedock-dns:get"],
     clusterRole: [],
+  },
+  cluster: {
+    role: BASE_ROLE.filter((rule) => !rule.startsWith("/pods")),
+    clusterRole: ["/pods:get,list,watch", ...WEBHOOK_PATCH].sort(),
   },
 };
 
@@ -142,9 +156,7 @@ Deno.test("every install renders, and each object is right for it", async (t) =>
       }
       const webhook = ofKind(list, "MutatingWebhookConfiguration")[0].webhooks[0];
       assert.equal(webhook.clientConfig.service.namespace, ns);
-      assert.deepEqual(webhook.namespaceSelector.matchLabels, {
-        "kubernetes.io/metadata.name": ns,
-      });
+      assert.deepEqual(webhook.namespaceSelector.matchLabels, SELECTOR_OF[install.name](ns));
       const text = JSON.stringify(list);
       if (ns !== "kubedock") assert.doesNotMatch(text, /kubedock-dns\.kubedock\.svc|:"kubedock"/);
     });
@@ -208,6 +220,16 @@ Deno.test("every install renders, and each object is right for it", async (t) =>
       /mutatingwebhook/,
       "no webhook patch",
     );
+  });
+
+  await t.step("cluster: every namespace's pods watched, opted-in namespaces mutated", () => {
+    const list = rendered("cluster");
+    const pod = ofKind(list, "Deployment")[0].spec.template.spec;
+    assert.equal(parseConfig(pod.containers[0].args).allNamespaces, true);
+    const binding = ofKind(list, "ClusterRoleBinding").find((b) =>
+      b.roleRef.name === "kubedock-dns-pods"
+    );
+    assert.ok(binding, "the pods ClusterRole is bound to the service account");
   });
 
   await t.step("network-policy: DNS from kubedock's pods only; webhook and health open", () => {

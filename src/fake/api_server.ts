@@ -59,6 +59,8 @@ export class FakeApiServer {
   readonly requests: string[] = [];
   /** The Authorization header of every request (the fake accepts any). */
   readonly authorizations = new Set<string>();
+  /** Services created through the API, for their ClusterIPs. */
+  #services = 0;
   /**
    * Which Authorization headers a resource request may carry; others get 401 as from a real API
    * server whose token expired. Unset: every request is let through.
@@ -276,6 +278,7 @@ export class FakeApiServer {
       case "POST": {
         const body = await request.json() as KubeObject;
         if (plural === "pods") return json(await this.createPod(body, namespace!), 201);
+        if (plural === "services") allocateClusterIp(body, ++this.#services);
         return json(this.store.create(plural, namespace, { apiVersion, kind, ...body }), 201);
       }
       case "PUT": {
@@ -305,5 +308,13 @@ export class FakeApiServer {
       body = await this.admission("UPDATE", body, old, namespace!);
     }
     return this.store.update(plural, namespace, name, body);
+  }
+}
+
+/** A Service created without a ClusterIP gets one, as kube-apiserver allocates it (10.43.1.n). */
+function allocateClusterIp(service: KubeObject, n: number): void {
+  const spec = (service.spec ??= {}) as { clusterIP?: string; type?: string };
+  if (spec.clusterIP === undefined && spec.type !== "ExternalName") {
+    spec.clusterIP = `10.43.${1 + Math.floor(n / 250)}.${n % 250}`;
   }
 }

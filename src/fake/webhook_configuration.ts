@@ -5,7 +5,7 @@
  */
 
 /**
- * The MutatingWebhookConfiguration of `manifests/40-webhook.yaml` for `namespace`, optionally
+ * The MutatingWebhookConfiguration of `manifests/base/40-webhook.yaml` for `namespace`, optionally
  * with a caBundle, as the fake API server's admission needs it.
  *
  * @example

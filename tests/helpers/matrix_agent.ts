@@ -7,8 +7,11 @@ import { NODE_IP, type TestNode } from "./netns.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
-/** The replicas of kubedock-dns the agent runs: their name and DNS port on the node's address. */
-export const REPLICAS = { a: 1053, b: 1054 } as const;
+/**
+ * The replicas of kubedock-dns the agent runs: their name and DNS port on the node's address;
+ * `a` and `b` serve namespace `ci`, `c` runs with `--all-namespaces`.
+ */
+export const REPLICAS = { a: 1053, b: 1054, c: 1055 } as const;
 
 /** A replica's name. */
 export type Replica = keyof typeof REPLICAS;
@@ -72,9 +75,15 @@ export function startAgent(node: TestNode, options: AgentOptions) {
   return {
     ready: nextLine(),
     logs: () => logs,
-    createPod: (name: string, aliases: string[], networks: string[], ip: string, ready = true) =>
-      send({ op: "create", name, aliases, networks, ip, ready }),
-    setReady: (name: string) => send({ op: "ready", name }),
+    createPod: (
+      name: string,
+      aliases: string[],
+      networks: string[],
+      ip: string,
+      ready = true,
+      namespace = "ci",
+    ) => send({ op: "create", name, aliases, networks, ip, ready, namespace }),
+    setReady: (name: string, namespace = "ci") => send({ op: "ready", name, namespace }),
     metrics: async (replica: Replica) => (await send({ op: "metrics", replica })).text as string,
     /** SIGTERM to a replica (a rollout or a drain); does not wait for it to end. */
     terminate: (replica: Replica) => send({ op: "terminate", replica }),

@@ -18,6 +18,11 @@ export interface ServiceRule {
   clusterIp: string;
   port: number;
   target: { hostname: string; port: number };
+  /**
+   * `sessionAffinity: ClientIP`: a client keeps its endpoint while that endpoint stays (kube-proxy's
+   * `recent` lists, 10800 s).
+   */
+  clientIpAffinity?: boolean;
 }
 
 /** What one command printed, its exit code and how long it took. */
@@ -66,7 +71,7 @@ export class TestNode {
   readonly #pods = new Map<string, string>();
   readonly #children = new Set<Deno.ChildProcess>();
   /** ClusterIP → its chain of DNAT rules */
-  readonly #chains = new Map<string, { chain: string; port: number }>();
+  readonly #chains = new Map<string, { chain: string; port: number; affinity: boolean }>();
   #nextVeth = 0;
 
   private constructor(prefix: string) {
@@ -99,7 +104,11 @@ export class TestNode {
         // the node's own packets need a route to the ClusterIP before OUTPUT can DNAT them
         await must(ip("-n", ns, "route", "replace", `${rule.clusterIp}/32`, "dev", "br0"), "route");
         const chain = `KDT-SVC-${i}`;
-        node.#chains.set(rule.clusterIp, { chain, port: rule.port });
+        node.#chains.set(rule.clusterIp, {
+          chain,
+          port: rule.port,
+          affinity: rule.clientIpAffinity ?? false,
+        });
         await must(node.exec(ns, "iptables", ["-t", "nat", "-N", chain]), "iptables chain");
         // PREROUTING for the pods' packets, OUTPUT for the node's own (as kube-proxy does)
         for (const hook of ["PREROUTING", "OUTPUT"]) {
@@ -148,7 +157,8 @@ export class TestNode {
 
   /**
    * The endpoints behind a ClusterIP, as kube-proxy writes them: each new flow goes to one of
-   * `targets` at random (probability 1/n, then 1/(n-1), ..., the last unconditional), replaced in
+   * `targets` at random (probability 1/n, then 1/(n-1), ..., the last unconditional), or with
+   * client-IP affinity to the endpoint the client had while it stays, replaced in
    * one `iptables-restore` so that no packet meets a half-written chain. No targets: packets
    * to the ClusterIP are dropped, as when a Service has no ready endpoint. Flows already tracked
    * keep their endpoint (kube-proxy does not cut TCP connections either).
@@ -157,19 +167,40 @@ export class TestNode {
     clusterIp: string,
     targets: { hostname: string; port: number }[],
   ): Promise<void> {
-    const { chain } = this.#chains.get(clusterIp)!;
-    const rules = [`*nat`, `:${chain} - [0:0]`];
-    for (const protocol of ["udp", "tcp"]) {
-      targets.forEach((target, i) => {
-        const left = targets.length - i;
+    const { chain, affinity } = this.#chains.get(clusterIp)!;
+    const endpointChain = (target: { port: number }) => `${chain}-${target.port}`;
+    const rules = [
+      `*nat`,
+      `:${chain} - [0:0]`,
+      ...targets.map((t) => `:${endpointChain(t)} - [0:0]`),
+    ];
+    const recent = (target: { port: number }) =>
+      `-m recent --name ${endpointChain(target)} --mask 255.255.255.255 --rsource`;
+    if (affinity) {
+      // a client seen lately goes back to its endpoint (as kube-proxy writes sessionAffinity)
+      for (const target of targets) {
         rules.push(
-          `-A ${chain} -p ${protocol}${
-            left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(5)}` : ""
+          `-A ${chain} ${recent(target)} --rcheck --seconds 10800 --reap -j ${
+            endpointChain(target)
+          }`,
+        );
+      }
+    }
+    targets.forEach((target, i) => {
+      const left = targets.length - i;
+      const random = left > 1
+        ? ` -m statistic --mode random --probability ${(1 / left).toFixed(5)}`
+        : "";
+      rules.push(`-A ${chain}${random} -j ${endpointChain(target)}`);
+      for (const protocol of ["udp", "tcp"]) {
+        rules.push(
+          `-A ${endpointChain(target)} -p ${protocol}${
+            affinity ? ` ${recent(target)} --set` : ""
           } -j DNAT --to-destination ${target.hostname}:${target.port}`,
         );
-      });
-      if (targets.length === 0) rules.push(`-A ${chain} -p ${protocol} -j DROP`);
-    }
+      }
+    });
+    if (targets.length === 0) rules.push(`-A ${chain} -j DROP`);
     rules.push("COMMIT", "");
     const file = await Deno.makeTempFile({ prefix: `${this.prefix}-rules-` });
     try {
