@@ -23,7 +23,7 @@ import { DEFAULT_CONFIG } from "../src/config/config.ts";
 import { startDnsServer } from "../src/dns/server.ts";
 import { testServerOptions } from "../src/testing/dns_server.ts";
 import { DnsServerState } from "../src/dns/state.ts";
-import type { Upstream } from "../src/dns/upstream.ts";
+import type { Upstream } from "../src/dns/upstream/upstream.ts";
 import { kubedockPod } from "../src/fake/kubedock_pod.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import { startBench } from "./harness.ts";

@@ -8,13 +8,13 @@
  * @module
  */
 
-import { dispatch, type DispatchContext } from "../src/dns/dispatch.ts";
-import { LoopProbe } from "../src/dns/loop_probe.ts";
+import { dispatch, type DispatchContext } from "../src/dns/sockets/dispatch.ts";
+import { LoopProbe } from "../src/dns/chain/loop_probe.ts";
 import { buildResolver } from "../src/dns/server.ts";
 import { testServerOptions } from "../src/testing/dns_server.ts";
-import type { Upstream } from "../src/dns/upstream.ts";
+import type { Upstream } from "../src/dns/upstream/upstream.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
-import { sharingKey } from "../src/dns/in_flight.ts";
+import { sharingKey } from "../src/dns/chain/in_flight.ts";
 import { encodeQuery, packet, parsedQuery } from "../src/testing/packet.ts";
 import { podRecord } from "../src/testing/records.ts";
 

@@ -3,7 +3,7 @@
  * upstream (whose answers and outages the test decides) and a real dnsmasq.
  */
 import assert from "node:assert/strict";
-import { DnsUpstream } from "../src/dns/upstream.ts";
+import { DnsUpstream } from "../src/dns/upstream/upstream.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import { freePort } from "../src/fake/free_port.ts";
 import { dig } from "./helpers/dig.ts";

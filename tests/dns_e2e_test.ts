@@ -7,7 +7,7 @@ import { NetworkIndex } from "../src/index/network_index.ts";
 import type { PodRecord } from "../src/index/pod_record.ts";
 import { podRecord } from "../src/testing/records.ts";
 import { startTestDnsServer } from "../src/testing/dns_server.ts";
-import { DnsUpstream } from "../src/dns/upstream.ts";
+import { DnsUpstream } from "../src/dns/upstream/upstream.ts";
 import { answerData, dig } from "./helpers/dig.ts";
 import { BIG_TXT_NAME, freePort, startDnsmasq } from "../src/testing/dnsmasq.ts";
 

@@ -5,13 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { DEFAULT_CONFIG } from "../src/config/config.ts";
-import { dispatch, type DispatchContext } from "../src/dns/dispatch.ts";
-import type { DnsReply } from "../src/dns/handler.ts";
-import { LoopProbe } from "../src/dns/loop_probe.ts";
+import { dispatch, type DispatchContext } from "../src/dns/sockets/dispatch.ts";
+import type { DnsReply } from "../src/dns/chain/handler.ts";
+import { LoopProbe } from "../src/dns/chain/loop_probe.ts";
 import { buildResolver } from "../src/dns/server.ts";
 import { DnsServerState } from "../src/dns/state.ts";
-import type { Upstream } from "../src/dns/upstream.ts";
-import { type Transport } from "../src/dns/message.ts";
+import type { Upstream } from "../src/dns/upstream/upstream.ts";
+import { type Transport } from "../src/dns/wire/message.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import type { PodRecord } from "../src/index/pod_record.ts";
 import { mutate, random } from "./helpers/mutate.ts";

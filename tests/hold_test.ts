@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { DEFAULT_CONFIG } from "../src/config/config.ts";
-import type { DnsReply, DnsRequest, DnsResolver } from "../src/dns/handler.ts";
-import { holdHandler } from "../src/dns/hold.ts";
+import type { DnsReply, DnsRequest, DnsResolver } from "../src/dns/chain/handler.ts";
+import { holdHandler } from "../src/dns/chain/hold.ts";
 import { DnsServerState } from "../src/dns/state.ts";
-import { parseQuery } from "../src/dns/query.ts";
+import { parseQuery } from "../src/dns/wire/query.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import { decode, encodeQuery, packet } from "../src/testing/packet.ts";
 import { podRecord } from "../src/testing/records.ts";

@@ -1,9 +1,9 @@
 /** The in-flight sharing handler alone: a stub `next` plays upstream, no sockets. */
 import assert from "node:assert/strict";
-import type { DnsRequest, DnsResolver } from "../src/dns/handler.ts";
-import { shareInFlight } from "../src/dns/in_flight.ts";
-import { parseQuery } from "../src/dns/query.ts";
-import { setId, type Transport } from "../src/dns/message.ts";
+import type { DnsRequest, DnsResolver } from "../src/dns/chain/handler.ts";
+import { shareInFlight } from "../src/dns/chain/in_flight.ts";
+import { parseQuery } from "../src/dns/wire/query.ts";
+import { setId, type Transport } from "../src/dns/wire/message.ts";
 import { decode, encodeQuery, packet } from "../src/testing/packet.ts";
 
 function request(

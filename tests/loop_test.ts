@@ -4,7 +4,7 @@
  * upstream queries, ends in SERVFAIL, is logged and counted, and internal names keep answering.
  */
 import assert from "node:assert/strict";
-import { DnsUpstream, type Upstream } from "../src/dns/upstream.ts";
+import { DnsUpstream, type Upstream } from "../src/dns/upstream/upstream.ts";
 import { FakeApiServer } from "../src/fake/api_server.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import { startTestDnsServer } from "../src/testing/dns_server.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { heldAlias, isInternal, nameEncodingProblem } from "../src/dns/names.ts";
+import { heldAlias, isInternal, nameEncodingProblem } from "../src/dns/wire/names.ts";
 
 Deno.test("query names", async (t) => {
   await t.step("internal names", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { configureSync, type LogRecord, resetSync } from "@logtape/logtape";
 import { NetworkIndex } from "../src/index/network_index.ts";
-import { parseQuery } from "../src/dns/query.ts";
+import { parseQuery } from "../src/dns/wire/query.ts";
 import { queryObserver } from "../src/observability/query_observer.ts";
 import { encodeQuery } from "../src/testing/packet.ts";
 import { podRecord } from "../src/testing/records.ts";

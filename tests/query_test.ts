@@ -1,7 +1,7 @@
-/** Query parsing (src/dns/query.ts): the question, EDNS, and the bad-packet rules. */
+/** Query parsing (src/dns/wire/query.ts): the question, EDNS, and the bad-packet rules. */
 import assert from "node:assert/strict";
-import { parseQuery } from "../src/dns/query.ts";
-import { QTYPE } from "../src/dns/message.ts";
+import { parseQuery } from "../src/dns/wire/query.ts";
+import { QTYPE } from "../src/dns/wire/message.ts";
 import { decode, encodeQuery, parsedQuery } from "../src/testing/packet.ts";
 
 Deno.test("parsing queries", async (t) => {

@@ -4,11 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { cacheHandler } from "../src/dns/cache.ts";
-import type { DnsRequest } from "../src/dns/handler.ts";
-import { parseQuery } from "../src/dns/query.ts";
-import { ReplyCache, STALE_TTL } from "../src/dns/reply_cache.ts";
-import { cacheSeconds, rewriteTtls } from "../src/dns/reply_ttl.ts";
+import { cacheHandler } from "../src/dns/chain/cache.ts";
+import type { DnsRequest } from "../src/dns/chain/handler.ts";
+import { parseQuery } from "../src/dns/wire/query.ts";
+import { ReplyCache, STALE_TTL } from "../src/dns/chain/reply_cache.ts";
+import { cacheSeconds, rewriteTtls } from "../src/dns/chain/reply_ttl.ts";
 import { decode, encodeQuery, packet, soaRecord } from "../src/testing/packet.ts";
 
 const LIMITS = { maxTtl: 300, negativeTtl: 5 };

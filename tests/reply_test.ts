@@ -1,8 +1,8 @@
-/** Replies the server builds (src/dns/reply.ts, rdata.ts, message.ts), decoded independently. */
+/** Replies the server builds (src/dns/wire/reply.ts, rdata.ts, message.ts), decoded independently. */
 import assert from "node:assert/strict";
-import { addressBytes, encodeName, reverseNameToIp } from "../src/dns/rdata.ts";
-import { buildResponse, responseLimit } from "../src/dns/reply.ts";
-import { QTYPE, RCODE, sameQuestion } from "../src/dns/message.ts";
+import { addressBytes, encodeName, reverseNameToIp } from "../src/dns/wire/rdata.ts";
+import { buildResponse, responseLimit } from "../src/dns/wire/reply.ts";
+import { QTYPE, RCODE, sameQuestion } from "../src/dns/wire/message.ts";
 import { decode, encodeQuery, parsedQuery } from "../src/testing/packet.ts";
 
 Deno.test("building replies", async (t) => {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { NetworkIndex } from "../src/index/network_index.ts";
-import type { Upstream } from "../src/dns/upstream.ts";
+import type { Upstream } from "../src/dns/upstream/upstream.ts";
 import { answerData, dig } from "./helpers/dig.ts";
 import { startTestDnsServer } from "../src/testing/dns_server.ts";
 import { encodeQuery } from "../src/testing/packet.ts";

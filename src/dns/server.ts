@@ -6,20 +6,20 @@
 
 import type { HostPort } from "../config/host_port.ts";
 import type { NetworkIndex } from "../index/network_index.ts";
-import { cacheHandler } from "./cache.ts";
-import { chain, type DnsHandler, type DnsRequest, type DnsResolver } from "./handler.ts";
-import type { QueryObserver } from "./dispatch.ts";
-import { forwardHandler } from "./forward.ts";
-import { holdHandler } from "./hold.ts";
-import { shareInFlight } from "./in_flight.ts";
-import { internalAnswerHandler } from "./internal_answer.ts";
-import { LoopProbe } from "./loop_probe.ts";
-import { PendingReplies } from "./pending_replies.ts";
-import type { NameRules } from "./names.ts";
+import { cacheHandler } from "./chain/cache.ts";
+import { chain, type DnsHandler, type DnsRequest, type DnsResolver } from "./chain/handler.ts";
+import type { QueryObserver } from "./sockets/dispatch.ts";
+import { forwardHandler } from "./chain/forward.ts";
+import { holdHandler } from "./chain/hold.ts";
+import { shareInFlight } from "./chain/in_flight.ts";
+import { internalAnswerHandler } from "./chain/internal_answer.ts";
+import { LoopProbe } from "./chain/loop_probe.ts";
+import { PendingReplies } from "./sockets/pending_replies.ts";
+import type { NameRules } from "./wire/names.ts";
 import type { DnsServerState } from "./state.ts";
-import { serveTcp, type TcpServer } from "./tcp_server.ts";
-import { serveUdp } from "./udp_server.ts";
-import type { Upstream } from "./upstream.ts";
+import { serveTcp, type TcpServer } from "./sockets/tcp_server.ts";
+import { serveUdp } from "./sockets/udp_server.ts";
+import type { Upstream } from "./upstream/upstream.ts";
 
 /** Everything the DNS server needs. */
 export interface DnsServerOptions extends NameRules {
@@ -62,8 +62,8 @@ export interface DnsServer {
  * ```ts
  * import assert from "node:assert/strict";
  * import { NetworkIndex } from "../index/network_index.ts";
- * import { LoopProbe } from "./loop_probe.ts";
- * import { PendingReplies } from "./pending_replies.ts";
+ * import { LoopProbe } from "./chain/loop_probe.ts";
+ * import { PendingReplies } from "./sockets/pending_replies.ts";
  * import { buildResolver } from "./server.ts";
  * import { DnsServerState } from "./state.ts";
  * const state = new DnsServerState({ maxPending: 100, maxPendingPerSource: 10, waitTimeoutMs: 1000, tcp: { maxConnections: 10, maxConnectionsPerSource: 2, idleTimeoutMs: 1000 } });

@@ -6,31 +6,14 @@
  */
 
 import type { Config } from "../config/config.ts";
-import { DeniedReplies } from "./denied_replies.ts";
-import type { DispatchStats } from "./dispatch.ts";
-import { type HoldLimits, HoldRegistry } from "./hold.ts";
-import type { InFlightStats } from "./in_flight.ts";
-import { ReplyCache, type ReplyCacheLimits } from "./reply_cache.ts";
+import { DeniedReplies } from "./sockets/denied_replies.ts";
+import type { DispatchStats } from "./sockets/dispatch.ts";
+import { type HoldLimits, HoldRegistry } from "./chain/hold.ts";
+import type { InFlightStats } from "./chain/in_flight.ts";
+import { ReplyCache, type ReplyCacheLimits } from "./chain/reply_cache.ts";
+import type { TcpLimits, TcpStats } from "./sockets/tcp_server.ts";
 
-/** Counters of the TCP side. */
-export interface TcpStats {
-  /** Connections open now. */
-  open: number;
-  /** Idle connections closed to make room for a new one (per-source or total bound). */
-  evicted: number;
-  /** New connections closed at once: the bound was reached and nothing was idle. */
-  refused: number;
-}
-
-/** Bounds of the TCP side. */
-export interface TcpLimits {
-  /** Open connections in all (`--tcp-max`). */
-  maxConnections: number;
-  /** Open connections from one source IP (`--tcp-max-per-source`). */
-  maxConnectionsPerSource: number;
-  /** A connection with no query for this long is closed. */
-  idleTimeoutMs: number;
-}
+export type { TcpLimits, TcpStats };
 
 /** The flags that set the state's bounds. */
 export type StateFlags = Pick<

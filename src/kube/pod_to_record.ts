@@ -7,7 +7,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { canonicalIp } from "../common/ip.ts";
 import type { PodRecord } from "../index/pod_record.ts";
-import { nameEncodingProblem } from "../dns/names.ts";
+import { nameEncodingProblem } from "../dns/wire/names.ts";
 
 /** Which label and annotation prefixes kubedock writes. */
 export interface PodContract {

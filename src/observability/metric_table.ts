@@ -6,7 +6,7 @@
  */
 
 import type { DnsServerState } from "../dns/state.ts";
-import type { UpstreamHealth } from "../dns/upstream.ts";
+import type { UpstreamHealth } from "../dns/upstream/upstream.ts";
 import type { NetworkIndex } from "../index/network_index.ts";
 import type { InvalidAliasLog } from "../kube/invalid_aliases.ts";
 import type { PodWatcherStats } from "../kube/pod_watcher.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { QueryObserver } from "../dns/dispatch.ts";
+import type { QueryObserver } from "../dns/sockets/dispatch.ts";
 import type { ReviewResult } from "../webhook/review.ts";
 import { type MetricSources, SCRAPED } from "./metric_table.ts";
 import { Counter, Histogram, histogramLines, Registry, Scraped } from "./metrics.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { QueryObserver } from "../dns/dispatch.ts";
+import type { QueryObserver } from "../dns/sockets/dispatch.ts";
 import type { NetworkIndex } from "../index/network_index.ts";
 import { logger } from "./log.ts";
 import { type ProgramMetrics, qtypeName, rcodeName } from "./program_metrics.ts";

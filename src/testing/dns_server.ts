@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG } from "../config/config.ts";
 import type { NetworkIndex } from "../index/network_index.ts";
 import { type DnsServer, type DnsServerOptions, startDnsServer } from "../dns/server.ts";
 import { DnsServerState, type StateFlags } from "../dns/state.ts";
-import type { Upstream } from "../dns/upstream.ts";
+import type { Upstream } from "../dns/upstream/upstream.ts";
 
 /** The search suffix of the tests' namespace `ci`. */
 export const TEST_SEARCH_SUFFIX = "ci.svc.cluster.local";

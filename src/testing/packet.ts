@@ -7,7 +7,7 @@
 // @ts-types="@types/dns-packet"
 import * as packet from "dns-packet";
 import { Buffer } from "node:buffer";
-import { parseQuery, type Query } from "../dns/query.ts";
+import { parseQuery, type Query } from "../dns/wire/query.ts";
 
 export { packet };
 

@@ -5,7 +5,7 @@
  * `maxMs` (or `stop()`), and a query not answered within `timeoutMs` counts as lost.
  */
 import net from "node:net";
-import { frame } from "../../src/dns/tcp_framing.ts";
+import { frame } from "../../src/dns/wire/tcp_framing.ts";
 import { decode, encodeQuery } from "../../src/testing/packet.ts";
 
 /** What happened to the queries of one transport. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { canonicalIp, ipv6Groups } from "../common/ip.ts";
+import { canonicalIp, ipv6Groups } from "../../common/ip.ts";
 import { nameEncodingProblem } from "./names.ts";
 
 const addressBytesCache = new Map<string, Uint8Array>();

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { canonicalIp } from "../common/ip.ts";
-import type { DnsReply, DnsRequest, DnsResolver } from "./handler.ts";
-import { parseQuery } from "./query.ts";
-import { type Transport } from "./message.ts";
+import { canonicalIp } from "../../common/ip.ts";
+import type { DnsReply, DnsRequest, DnsResolver } from "../chain/handler.ts";
+import { parseQuery } from "../wire/query.ts";
+import { type Transport } from "../wire/message.ts";
 
 /** Told of every answered query, once its reply is known (metrics, debug logs). */
 export type QueryObserver = (request: DnsRequest, reply: DnsReply) => void;

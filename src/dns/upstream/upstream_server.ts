@@ -7,10 +7,10 @@
  * @module
  */
 
-import { copyBytes } from "./byte_slab.ts";
-import type { HostPort } from "../config/host_port.ts";
-import { frame, FrameReader, writeAll } from "./tcp_framing.ts";
-import { readU16, sameQuestion, setId, type Transport } from "./message.ts";
+import { copyBytes } from "../wire/byte_slab.ts";
+import type { HostPort } from "../../config/host_port.ts";
+import { frame, FrameReader, writeAll } from "../wire/tcp_framing.ts";
+import { readU16, sameQuestion, setId, type Transport } from "../wire/message.ts";
 
 /** Counters of one server's trouble, read by metrics. */
 export interface UpstreamStats {
@@ -174,7 +174,7 @@ async function tcpExchangeOnce(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { freePort } from "../fake/free_port.ts";
+ * import { freePort } from "../../fake/free_port.ts";
  * import { UpstreamServer } from "./upstream_server.ts";
  * const server = Deno.listenDatagram({ hostname: "127.0.0.1", port: freePort(), transport: "udp" });
  * (async () => { // an upstream that answers every query with its own bytes, QR set

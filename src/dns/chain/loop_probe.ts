@@ -8,9 +8,9 @@
 
 import type { DnsHandler, DnsRequest } from "./handler.ts";
 import type { InFlightStats } from "./in_flight.ts";
-import { serverFailure } from "./reply.ts";
-import type { Upstream } from "./upstream.ts";
-import { encodeName } from "./rdata.ts";
+import { serverFailure } from "../wire/reply.ts";
+import type { Upstream } from "../upstream/upstream.ts";
+import { encodeName } from "../wire/rdata.ts";
 
 /** HINFO: a type no resolver asks for, so the probe is never mistaken for real traffic. */
 const QTYPE_HINFO = 13;
@@ -27,7 +27,7 @@ function randomLabel(): string {
  * ```ts
  * import assert from "node:assert/strict";
  * import { LoopProbe } from "./loop_probe.ts";
- * import { parseQuery } from "./query.ts";
+ * import { parseQuery } from "../wire/query.ts";
  * const seen: string[] = [];
  * const stats = { shared: 0, loops: 0 };
  * const probe = new LoopProbe(stats, (request) => seen.push(request.source));

@@ -8,9 +8,9 @@
  * @module
  */
 
-import { copyBytes } from "./byte_slab.ts";
+import { copyBytes } from "../wire/byte_slab.ts";
 import type { DnsHandler, DnsReply, DnsRequest } from "./handler.ts";
-import { FLAG, readU16, setId } from "./message.ts";
+import { FLAG, readU16, setId } from "../wire/message.ts";
 
 /** Counters of the sharing, read by metrics. */
 export interface InFlightStats {
@@ -40,7 +40,7 @@ interface Exchange {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseQuery } from "./query.ts";
+ * import { parseQuery } from "../wire/query.ts";
  * import { sharingKey } from "./in_flight.ts";
  * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 68, 66, 0, 0, 1, 0, 1]));
  * assert.ok(parsed.kind === "query");
@@ -60,7 +60,7 @@ export function sharingKey(request: Pick<DnsRequest, "query" | "transport">): st
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseQuery } from "./query.ts";
+ * import { parseQuery } from "../wire/query.ts";
  * import type { DnsRequest } from "./handler.ts";
  * import { requestKey } from "./in_flight.ts";
  * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]));
@@ -80,7 +80,7 @@ export function requestKey(request: DnsRequest): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseQuery } from "./query.ts";
+ * import { parseQuery } from "../wire/query.ts";
  * import { replyFor } from "./in_flight.ts";
  * const parsed = parseQuery(new Uint8Array([0, 9, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 68, 66, 0, 0, 1, 0, 1]));
  * assert.ok(parsed.kind === "query");
@@ -107,7 +107,7 @@ export function replyFor(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseQuery } from "./query.ts";
+ * import { parseQuery } from "../wire/query.ts";
  * import { shareInFlight } from "./in_flight.ts";
  * const stats = { shared: 0, loops: 0 };
  * const handler = shareInFlight({ stats, isUpstreamAddress: () => false });

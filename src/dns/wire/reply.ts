@@ -6,8 +6,7 @@
  */
 
 import { allocateBytes } from "./byte_slab.ts";
-import type { DnsRequest } from "./handler.ts";
-import { CLASS_IN, FLAG, QTYPE, RCODE, readU16, type Transport } from "./message.ts";
+import { CLASS_IN, FLAG, QTYPE, RCODE, type Transport } from "./message.ts";
 import type { Query } from "./query.ts";
 
 /** Largest UDP answer we build for an EDNS client (RFC 9715 / DNS flag day 2020). */
@@ -115,37 +114,14 @@ export function buildResponse(
  * import { parseQuery } from "./query.ts";
  * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]));
  * assert.ok(parsed.kind === "query");
- * const reply = serverFailure({ query: parsed.query, source: "127.0.0.2", transport: "udp", receivedAt: 0 });
+ * const reply = serverFailure({ query: parsed.query, transport: "udp" });
  * assert.equal(reply[3] & 0x0f, 2); // SERVFAIL, the question echoed
  * ```
  */
-export function serverFailure(request: DnsRequest): Uint8Array {
+export function serverFailure(request: { query: Query; transport: Transport }): Uint8Array {
   return buildResponse(request.query, RCODE.SERVFAIL, [], {
     ttl: 0,
     authoritative: false,
     limit: responseLimit(request.query, request.transport),
   });
-}
-
-/**
- * A reply of a header only, with `rcode`: for messages that have no usable question (NOTIMP,
- * FORMERR). The ID, opcode and RD bit are the message's.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { headerOnlyReply } from "./reply.ts";
- * const reply = headerOnlyReply(new Uint8Array([0, 9, 0x29, 0, 0, 1, 0, 0, 0, 0, 0, 0]), 4);
- * assert.deepEqual([...reply.subarray(0, 4)], [0, 9, 0xa9, 4]); // QR, opcode 5 and RD kept, NOTIMP
- * assert.equal(reply.length, 12);
- * ```
- */
-export function headerOnlyReply(message: Uint8Array, rcode: number): Uint8Array {
-  const reply = new Uint8Array(12);
-  reply[0] = message[0];
-  reply[1] = message[1];
-  const flags = FLAG.QR | (readU16(message, 2) & (FLAG.OPCODE_MASK | FLAG.RD)) | rcode;
-  reply[2] = flags >> 8;
-  reply[3] = flags & 255;
-  return reply;
 }

@@ -6,8 +6,8 @@
  */
 
 import type { DnsHandler, DnsRequest } from "./handler.ts";
-import type { Upstream } from "./upstream.ts";
-import { serverFailure } from "./reply.ts";
+import type { Upstream } from "../upstream/upstream.ts";
+import { serverFailure } from "../wire/reply.ts";
 
 /**
  * Relays `request` upstream over its own transport; resolves to upstream's reply or SERVFAIL.
@@ -16,7 +16,7 @@ import { serverFailure } from "./reply.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * import { relay } from "./forward.ts";
- * import { parseQuery } from "./query.ts";
+ * import { parseQuery } from "../wire/query.ts";
  * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]));
  * assert.ok(parsed.kind === "query");
  * const silent = { exchange: () => Promise.resolve(null), close() {} }; // no reply at all
@@ -38,7 +38,7 @@ export function relay(upstream: Upstream, request: DnsRequest): Promise<Uint8Arr
  * import assert from "node:assert/strict";
  * import type { DnsRequest } from "./handler.ts";
  * import { forwardHandler } from "./forward.ts";
- * import { parseQuery } from "./query.ts";
+ * import { parseQuery } from "../wire/query.ts";
  * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]));
  * assert.ok(parsed.kind === "query");
  * const echo = { exchange: (message: Uint8Array) => Promise.resolve(message.slice()), close() {} };

@@ -11,8 +11,8 @@
  * @module
  */
 
-import { formatHostPort, type HostPort } from "../config/host_port.ts";
-import { readU16, setId, type Transport } from "./message.ts";
+import { formatHostPort, type HostPort } from "../../config/host_port.ts";
+import { readU16, setId, type Transport } from "../wire/message.ts";
 import { UpstreamServer, type UpstreamStats } from "./upstream_server.ts";
 
 export type { UpstreamStats };
@@ -88,7 +88,7 @@ function probeQuery(): Uint8Array {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { freePort } from "../fake/free_port.ts";
+ * import { freePort } from "../../fake/free_port.ts";
  * import { DnsUpstream } from "./upstream.ts";
  * const server = Deno.listenDatagram({ hostname: "127.0.0.1", port: freePort(), transport: "udp" });
  * (async () => { // an upstream that answers every query with its own bytes, QR set

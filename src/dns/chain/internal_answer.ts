@@ -5,17 +5,17 @@
  * @module
  */
 
-import type { NetworkIndex } from "../index/network_index.ts";
+import type { NetworkIndex } from "../../index/network_index.ts";
 import type { DnsHandler, DnsRequest } from "./handler.ts";
 import {
   nameEncodingProblem,
   type NameRules,
   searchSuffixFor,
   withoutSearchSuffix,
-} from "./names.ts";
-import { addressBytes, encodeName, reverseNameToIp } from "./rdata.ts";
-import { type AnswerRecord, buildResponse, responseLimit } from "./reply.ts";
-import { CLASS_IN, QTYPE, RCODE } from "./message.ts";
+} from "../wire/names.ts";
+import { addressBytes, encodeName, reverseNameToIp } from "../wire/rdata.ts";
+import { type AnswerRecord, buildResponse, responseLimit } from "../wire/reply.ts";
+import { CLASS_IN, QTYPE, RCODE } from "../wire/message.ts";
 
 /** What the internal answers need. */
 export interface InternalAnswerSettings extends Pick<NameRules, "searchSuffix" | "searchSuffixOf"> {
@@ -30,8 +30,8 @@ export interface InternalAnswerSettings extends Pick<NameRules, "searchSuffix" |
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { NetworkIndex } from "../index/network_index.ts";
- * import { parseQuery } from "./query.ts";
+ * import { NetworkIndex } from "../../index/network_index.ts";
+ * import { parseQuery } from "../wire/query.ts";
  * import { answerFromIndex } from "./internal_answer.ts";
  * const index = new NetworkIndex();
  * index.upsert({ uid: "1", name: "db1", ips: ["127.0.0.2"], aliases: ["db"], networks: ["n1"], answerable: true });
@@ -112,7 +112,7 @@ function ptrAnswers(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { NetworkIndex } from "../index/network_index.ts";
+ * import { NetworkIndex } from "../../index/network_index.ts";
  * import type { DnsRequest } from "./handler.ts";
  * import { internalAnswerHandler } from "./internal_answer.ts";
  * const handler = internalAnswerHandler({ index: new NetworkIndex(), ttl: 10, searchSuffix: "ci.svc.cluster.local" });

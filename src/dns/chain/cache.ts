@@ -11,7 +11,7 @@
 
 import type { DnsHandler, DnsReply, DnsRequest, DnsResolver } from "./handler.ts";
 import { requestKey } from "./in_flight.ts";
-import { RCODE } from "./message.ts";
+import { RCODE } from "../wire/message.ts";
 import type { CacheLookup, ReplyCache } from "./reply_cache.ts";
 
 /** Options of {@linkcode cacheHandler}. */
@@ -34,7 +34,7 @@ function failed(reply: DnsReply): boolean {
  * ```ts
  * import assert from "node:assert/strict";
  * import { cacheHandler } from "./cache.ts";
- * import { parseQuery } from "./query.ts";
+ * import { parseQuery } from "../wire/query.ts";
  * import { ReplyCache } from "./reply_cache.ts";
  * const cache = new ReplyCache({ maxEntries: 10, maxTtl: 300, negativeTtl: 5, staleMs: 3_600_000 });
  * const handler = cacheHandler({ cache, upstreamsDown: () => false });

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { copyBytes } from "./byte_slab.ts";
+import { copyBytes } from "../wire/byte_slab.ts";
 import type { DeniedReplies } from "./denied_replies.ts";
-import type { DnsReply, DnsResolver } from "./handler.ts";
+import type { DnsReply, DnsResolver } from "../chain/handler.ts";
 import { PendingReplies } from "./pending_replies.ts";
 import {
   dispatch,

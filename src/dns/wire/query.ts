@@ -6,8 +6,7 @@
  * @module
  */
 
-import { FLAG, QTYPE, RCODE, readU16, walkRecords } from "./message.ts";
-import { headerOnlyReply } from "./reply.ts";
+import { FLAG, headerOnlyReply, QTYPE, RCODE, readU16, walkRecords } from "./message.ts";
 
 /** A parsed query. `name` is lowercase without the trailing dot (`""` for the root). */
 export interface Query {

@@ -177,3 +177,26 @@ export function walkRecords(
   }
   return offset;
 }
+
+/**
+ * A reply of a header only, with `rcode`: for messages that have no usable question (NOTIMP,
+ * FORMERR). The ID, opcode and RD bit are the message's.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { headerOnlyReply } from "./message.ts";
+ * const reply = headerOnlyReply(new Uint8Array([0, 9, 0x29, 0, 0, 1, 0, 0, 0, 0, 0, 0]), 4);
+ * assert.deepEqual([...reply.subarray(0, 4)], [0, 9, 0xa9, 4]); // QR, opcode 5 and RD kept, NOTIMP
+ * assert.equal(reply.length, 12);
+ * ```
+ */
+export function headerOnlyReply(message: Uint8Array, rcode: number): Uint8Array {
+  const reply = new Uint8Array(12);
+  reply[0] = message[0];
+  reply[1] = message[1];
+  const flags = FLAG.QR | (readU16(message, 2) & (FLAG.OPCODE_MASK | FLAG.RD)) | rcode;
+  reply[2] = flags >> 8;
+  reply[3] = flags & 255;
+  return reply;
+}

@@ -8,7 +8,7 @@
  */
 
 import type { DeniedReplies } from "./denied_replies.ts";
-import type { DnsResolver } from "./handler.ts";
+import type { DnsResolver } from "../chain/handler.ts";
 import {
   dispatch,
   type DispatchContext,
@@ -16,8 +16,27 @@ import {
   type QueryObserver,
 } from "./dispatch.ts";
 import type { PendingReplies } from "./pending_replies.ts";
-import type { TcpLimits, TcpStats } from "./state.ts";
-import { frame, FrameReader, writeAll } from "./tcp_framing.ts";
+import { frame, FrameReader, writeAll } from "../wire/tcp_framing.ts";
+
+/** Counters of the TCP side. */
+export interface TcpStats {
+  /** Connections open now. */
+  open: number;
+  /** Idle connections closed to make room for a new one (per-source or total bound). */
+  evicted: number;
+  /** New connections closed at once: the bound was reached and nothing was idle. */
+  refused: number;
+}
+
+/** Bounds of the TCP side. */
+export interface TcpLimits {
+  /** Open connections in all (`--tcp-max`). */
+  maxConnections: number;
+  /** Open connections from one source IP (`--tcp-max-per-source`). */
+  maxConnectionsPerSource: number;
+  /** A connection with no query for this long is closed. */
+  idleTimeoutMs: number;
+}
 
 /** Options of the TCP server. */
 export interface TcpServeOptions {

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { type Query } from "./query.ts";
-import { type Transport } from "./message.ts";
+import { type Query } from "../wire/query.ts";
+import { type Transport } from "../wire/message.ts";
 
 /** A parsed query and where it came from. */
 export interface DnsRequest {

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { QTYPE, RCODE, readU16, skipName, walkRecords } from "./message.ts";
+import { QTYPE, RCODE, readU16, skipName, walkRecords } from "../wire/message.ts";
 
 const TYPE_SOA = 6;
 

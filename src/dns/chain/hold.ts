@@ -12,13 +12,13 @@
  * @module
  */
 
-import type { NetworkIndex } from "../index/network_index.ts";
+import type { NetworkIndex } from "../../index/network_index.ts";
 import type { DnsHandler, DnsReply, DnsRequest, DnsResolver } from "./handler.ts";
 import { answerFromIndex, type InternalAnswerSettings } from "./internal_answer.ts";
-import { bareHoldable, heldAlias, type NameRules, searchSuffixFor } from "./names.ts";
+import { bareHoldable, heldAlias, type NameRules, searchSuffixFor } from "../wire/names.ts";
 import { SEARCH_MEMORY_GRACE_MS, SearchListMemory } from "./search_memory.ts";
-import { serverFailure } from "./reply.ts";
-import { RCODE, responseSummary } from "./message.ts";
+import { serverFailure } from "../wire/reply.ts";
+import { RCODE, responseSummary } from "../wire/message.ts";
 
 /** How a query that entered the hold path ended. */
 export type HoldOutcome =
@@ -260,7 +260,7 @@ function fallback(held: Held): Uint8Array {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { NetworkIndex } from "../index/network_index.ts";
+ * import { NetworkIndex } from "../../index/network_index.ts";
  * import { HoldRegistry, holdHandler } from "./hold.ts";
  * const index = new NetworkIndex();
  * index.replaceAll([]);
