@@ -61,7 +61,8 @@ export interface MainProcess {
 
 /**
  * Starts `main.ts` with `args` plus listen addresses (`dns`, else free loopback ports); resolves
- * once its health port accepts connections, and rejects with its output if it exits first. Unless
+ * once its health port accepts connections, and rejects with its output if it exits first (`env`
+ * adds to its environment, e.g. the downward API's `POD_IP`). Unless
  * `args` name `--lameduck`, it runs with `--lameduck 0s`, so that `stop()` is as quick as a test
  * wants (the lameduck has tests of its own).
  *
@@ -79,6 +80,7 @@ export async function startMain(
   args: string[],
   permissions: string[] | Promise<string[]>,
   dns = { hostname: "127.0.0.1", port: freePort() },
+  env: Record<string, string> = {},
 ): Promise<MainProcess> {
   const health = { hostname: "127.0.0.1", port: freePort() };
   const child = new Deno.Command("deno", {
@@ -95,6 +97,7 @@ export async function startMain(
       ...(args.some((arg) => arg.startsWith("--lameduck")) ? [] : ["--lameduck", "0s"]),
       ...args,
     ],
+    env,
     stdout: "piped",
     stderr: "piped",
   }).spawn();
