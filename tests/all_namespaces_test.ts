@@ -9,26 +9,12 @@ import { FakeApiServer } from "../src/fake/api_server.ts";
 import { answerData, dig } from "./helpers/dig.ts";
 import { dnsOnlyArgs, mainPermissions, startMain } from "../src/testing/main_process.ts";
 import { eventually, kubedockPod } from "../src/testing/mod.ts";
-import { decode, packet } from "../src/testing/packet.ts";
-import { scriptedUpstream } from "./helpers/scripted_upstream.ts";
-
-/** NXDOMAIN for every name: the cluster DNS knows none of the test's names. */
-function nxdomain(query: Uint8Array): Uint8Array[] {
-  const q = decode(query);
-  return [
-    new Uint8Array(packet.encode({
-      type: "response",
-      id: q.id,
-      flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | 3,
-      questions: q.questions as packet.Question[],
-    })),
-  ];
-}
+import { nxdomainForAll, scriptedUpstream } from "./helpers/scripted_upstream.ts";
 
 const reverse = (ip: string) => `${ip.split(".").reverse().join(".")}.in-addr.arpa`;
 
 Deno.test("--all-namespaces: one install, a view per namespace", async (t) => {
-  const upstream = scriptedUpstream(nxdomain);
+  const upstream = scriptedUpstream(nxdomainForAll);
   const fake = FakeApiServer.start({ namespace: "kubedock-dns" });
   const kubeconfig = await fake.writeKubeconfig();
   const main = await startMain([

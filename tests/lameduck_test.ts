@@ -13,23 +13,8 @@ import {
   startMain,
 } from "../src/testing/main_process.ts";
 import { eventually, kubedockPod } from "../src/testing/mod.ts";
-import { scriptedUpstream } from "./helpers/scripted_upstream.ts";
+import { nxdomainForAll, scriptedUpstream } from "./helpers/scripted_upstream.ts";
 import { startQueryLoad } from "./helpers/query_load.ts";
-import { decode } from "../src/testing/packet.ts";
-import { packet } from "../src/testing/packet.ts";
-
-/** NXDOMAIN for every forwarded name. */
-function nxdomain(query: Uint8Array): Uint8Array[] {
-  const q = decode(query);
-  return [
-    new Uint8Array(packet.encode({
-      type: "response",
-      id: q.id,
-      flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | 3,
-      questions: q.questions as packet.Question[],
-    })),
-  ];
-}
 
 /** Polls /readyz until it is 503; the time it took, in ms. */
 async function msUntilNotReady(main: MainProcess, from: number): Promise<number> {
@@ -41,7 +26,7 @@ async function msUntilNotReady(main: MainProcess, from: number): Promise<number>
 }
 
 Deno.test("lameduck: not ready at once, every query answered, then a clean exit", async (t) => {
-  const upstream = scriptedUpstream(nxdomain);
+  const upstream = scriptedUpstream(nxdomainForAll);
   const fake = FakeApiServer.start({ namespace: "ci" });
   const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-lameduck-" });
   const kubeconfig = `${dir}/kubeconfig`;

@@ -1,4 +1,5 @@
 /** A UDP upstream that answers each query with what a script returns (possibly later). */
+import { decode, packet } from "../../src/testing/packet.ts";
 
 /** Replies to one query; `count` is how many queries arrived so far, this one included. */
 export type Script = (query: Uint8Array, count: number) => Uint8Array[] | Promise<Uint8Array[]>;
@@ -31,3 +32,16 @@ export function scriptedUpstream(script: Script) {
     },
   };
 }
+
+/** A script that answers every query NXDOMAIN: a cluster DNS that knows none of the test's names. */
+export const nxdomainForAll: Script = (query) => {
+  const q = decode(query);
+  return [
+    new Uint8Array(packet.encode({
+      type: "response",
+      id: q.id,
+      flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | 3,
+      questions: q.questions as packet.Question[],
+    })),
+  ];
+};
