@@ -120,7 +120,7 @@ export function isInternal(candidate: string, internalDomains: readonly string[]
  * const rules = { searchSuffix: "ci.svc.cluster.local", internalDomains: ["test"] };
  * assert.equal(heldAlias("db.ci.svc.cluster.local", rules), "db");
  * assert.equal(heldAlias("kafka.test.ci.svc.cluster.local", rules), "kafka.test");
- * assert.equal(heldAlias("db", rules), undefined); // the bare form is never held
+ * assert.equal(heldAlias("db", rules), undefined); // not the suffixed form (see bareHoldable)
  * assert.equal(heldAlias("db.example.com.ci.svc.cluster.local", rules), undefined); // not internal
  * ```
  */
