@@ -258,3 +258,32 @@ Deno.test("/readyz stays 503 until the DNS Service's ClusterIP is known", async 
     await api.stop();
   }
 });
+
+Deno.test("the webhook keeps admitting during the lameduck", async () => {
+  const api = await startKubeApiserver();
+  const port = freePort();
+  api.proxy.register(WEBHOOK_AUTHORITY, { hostname: "127.0.0.1", port });
+  const main = await startMain(
+    [...bootstrappedWebhookArgs(api.kubeconfig, port), "--lameduck", "3s"],
+    mainPermissions(api.kubeconfig),
+  );
+  try {
+    await main.waitReady();
+    const signalledAt = performance.now();
+    main.child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await main.healthStatus("/readyz"), 503, "not ready at once");
+    // kube-apiserver may still call this replica until its endpoint is gone
+    for (let i = 0; i < 3; i++) {
+      const pod = await api.fake.createPod(kubedockPod(`during${i}`, ["db"], ["n1"]));
+      assert.equal((pod.spec as Json).dnsPolicy, "None", "mutated during the lameduck");
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(performance.now() - signalledAt < 3_000, "all within the lameduck");
+    const { code } = await main.child.status;
+    assert.equal(code, 0);
+  } finally {
+    await main.stop();
+    await api.stop();
+  }
+});
