@@ -92,7 +92,19 @@ export function startAgent(node: TestNode, options: AgentOptions) {
     /** Starts the replica again and waits until it is ready. */
     start: (replica: Replica) => send({ op: "start", replica }),
     replicaLogs: async (replica: Replica) => (await send({ op: "logs", replica })).text as string,
-    close: () => writer.close().catch(() => {}),
+    /**
+     * Ends the agent: it stops the replicas and the fake API server and removes the kubeconfig it
+     * wrote. Waits for that, at most `timeoutMs` (the node's `destroy()` kills what is left).
+     */
+    async close(timeoutMs = 10_000) {
+      await writer.close().catch(() => {});
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        child.status,
+        new Promise((resolve) => timer = setTimeout(resolve, timeoutMs)),
+      ]);
+      clearTimeout(timer);
+    },
   };
 }
 
