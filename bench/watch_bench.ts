@@ -168,7 +168,7 @@ console.log(
 );
 console.log(
   `  at 100,000 / at 10,000 pods = ${(flips[2] / flips[1]).toFixed(2)} ` +
-    "(the work per flip is that pod's aliases and networks; a rise is memory caches, not the index)",
+    "(the work per flip is that pod's aliases and networks; why it rises with the index was not profiled)",
 );
 
 /** Prints a heap summary of the server process, largest kinds first. */
