@@ -25,6 +25,7 @@ import {
   InvalidAliasLog,
   KubeApi,
   loadConnection,
+  permittedEnv,
   podToRecord,
   PodWatcher,
 } from "./src/kube/mod.ts";
@@ -81,7 +82,7 @@ async function main(config: Config): Promise<void> {
   const log = logger("main");
   const signals = new StopSignals(); // from the start: a SIGTERM during start-up still lameducks
   // a replica on a pod network the permission set does not name could answer no pod: not ready
-  const outsideSet = podIpOutsideSet(Deno.env.get("POD_IP"));
+  const outsideSet = podIpOutsideSet(permittedEnv("POD_IP"));
   if (outsideSet) log.error(outsideSet);
   if (netUnrestricted()) {
     log.warning(

@@ -77,9 +77,9 @@ export async function renderInstall(dir: string): Promise<Manifest[]> {
 }
 
 /**
- * The manifests for `namespace`: metadata.namespace, the Namespace object, binding subjects, the
- * webhook's Service reference and namespaceSelector, and cert-manager's references (the
- * inject-ca-from annotation, the Certificate's DNS names).
+ * The base's manifests for `namespace` (`deno task deploy --namespace`): metadata.namespace, the
+ * Namespace object, binding subjects, the webhook's Service reference and namespaceSelector. A
+ * test checks that this agrees with the kustomize overlay `manifests/overlays/namespace`.
  *
  * @example
  * ```ts
@@ -100,16 +100,6 @@ export function inNamespace(docs: Manifest[], namespace: string): Manifest[] {
       if (labels?.["kubernetes.io/metadata.name"]) {
         labels["kubernetes.io/metadata.name"] = namespace;
       }
-    }
-    const annotations = doc.metadata?.annotations;
-    const injectFrom = annotations?.["cert-manager.io/inject-ca-from"];
-    if (injectFrom) {
-      annotations["cert-manager.io/inject-ca-from"] = injectFrom.replace(/^[^/]+/, namespace);
-    }
-    if (doc.kind === "Certificate") {
-      doc.spec.dnsNames = doc.spec.dnsNames.map((name: string) =>
-        name.replace(/^([^.]+)\.[^.]+\.svc/, `$1.${namespace}.svc`)
-      );
     }
     return doc;
   });

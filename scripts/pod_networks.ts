@@ -14,14 +14,6 @@
 /** What the set always names: the listening address, loopback, and `localhost`. */
 export const ALWAYS_REACHABLE: readonly string[] = ["0.0.0.0", "127.0.0.0/8", "localhost"];
 
-/** The pod networks of the default set: the private ranges and RFC 6598's shared space. */
-export const DEFAULT_POD_NETWORKS: readonly string[] = [
-  "10.0.0.0/8",
-  "172.16.0.0/12",
-  "192.168.0.0/16",
-  "100.64.0.0/10",
-];
-
 /**
  * Denied even by the unrestricted set: the instance metadata endpoints of AWS (IPv4 and IPv6),
  * ECS, GCP, Azure and Oracle (169.254.169.254), and Alibaba; they hand out credentials.

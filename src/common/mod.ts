@@ -9,11 +9,5 @@
 export { decodeBase64, encodeBase64 } from "./base64.ts";
 export { backoffDelay, retry, type RetryOptions, sleep } from "./backoff.ts";
 export { canonicalIp, formatIpv6, ipv6Groups } from "./ip.ts";
-export { canReach, netUnrestricted, podIpOutsideSet, WIDEN_HINT } from "./net_permission.ts";
-export {
-  type LameduckEnd,
-  PROCESS_SIGNALS,
-  type SignalSource,
-  STOP_SIGNALS,
-  StopSignals,
-} from "./stop_signals.ts";
+export { netUnrestricted, podIpOutsideSet, WIDEN_HINT } from "./net_permission.ts";
+export { StopSignals } from "./stop_signals.ts";

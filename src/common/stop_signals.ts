@@ -58,11 +58,6 @@ export class StopSignals {
     });
   }
 
-  /** How many stop signals came so far. */
-  get count(): number {
-    return this.#count;
-  }
-
   /** Resolves with the first stop signal (at once when it already came). */
   first(): Promise<Deno.Signal> {
     if (this.#first) return Promise.resolve(this.#first);
@@ -70,8 +65,9 @@ export class StopSignals {
   }
 
   /**
-   * Waits `ms` after the first signal, or until one more signal comes; `0` does not wait. A signal
-   * that came before the call (a second Ctrl-C already pressed) ends it at once.
+   * Waits `ms` from now (the caller starts it on the first signal), or until one more signal
+   * comes; `0` does not wait. A second signal that came before the call (Ctrl-C pressed twice)
+   * ends it at once.
    */
   lameduck(ms: number): Promise<LameduckEnd> {
     if (ms <= 0) return Promise.resolve("elapsed");

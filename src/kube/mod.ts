@@ -6,7 +6,7 @@
  */
 
 export { KubeApi, KubeApiError } from "./api_client.ts";
-export { loadConnection } from "./connection.ts";
+export { loadConnection, permittedEnv } from "./connection.ts";
 export { podToRecord } from "./pod_to_record.ts";
 export { PodWatcher } from "./pod_watcher.ts";
 export { InvalidAliasLog } from "./invalid_aliases.ts";

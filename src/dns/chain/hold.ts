@@ -285,7 +285,8 @@ export function holdHandler(settings: HoldSettings, registry: HoldRegistry): Dns
     if (registry.closed) return next(request); // shutting down: forward instead of holding
     const { name } = request.query;
     const { source } = request;
-    // the name first: most forwarded names are not a held form, and that needs no index read
+    // the name first: most forwarded names are not a held form, and telling needs no index read
+    // (but for --all-namespaces, where the suffix is the source's namespace's: one map read)
     const suffixed = heldAlias(name, settings, searchSuffixFor(settings, source));
     if (suffixed !== undefined) {
       if (!lookup.holdable(request)) return next(request);

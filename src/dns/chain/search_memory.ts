@@ -37,11 +37,6 @@ export class SearchListMemory {
     this.maxEntries = maxEntries;
   }
 
-  /** Pairs remembered now. */
-  get size(): number {
-    return this.#noted.size;
-  }
-
   /** `source` asked for `alias`'s suffixed form at `now` (ms, any monotonic clock). */
   note(source: string, alias: string, now: number): void {
     const key = `${source} ${alias}`;
