@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { FakeApiServer } from "../src/fake/api_server.ts";
+import { kubeconfigFor } from "../src/fake/routes.ts";
 import { KubeApi, loadConnection } from "../src/kube/mod.ts";
 import { freePort, waitForTcp } from "../src/testing/dnsmasq.ts";
 import { eventually, kubedockPod } from "../src/testing/mod.ts";
@@ -34,27 +35,17 @@ async function setUp() {
   };
   await Deno.writeTextFile(
     KUBECONFIG,
-    stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{
-        name: "c",
-        cluster: { server: fake.url, "certificate-authority-data": btoa(server.ca.cert) },
-      }],
-      users: [{
-        name: "u",
-        user: {
-          exec: {
-            apiVersion: "client.authentication.k8s.io/v1",
-            command: PLUGIN,
-            env: [{ name: "COUNT_FILE", value: countFile }],
-            interactiveMode: "Never",
-            provideClusterInfo: true,
-          },
+    kubeconfigFor(fake.url, "ci", {
+      caCert: server.ca.cert,
+      user: {
+        exec: {
+          apiVersion: "client.authentication.k8s.io/v1",
+          command: PLUGIN,
+          env: [{ name: "COUNT_FILE", value: countFile }],
+          interactiveMode: "Never",
+          provideClusterInfo: true,
         },
-      }],
-      contexts: [{ name: "x", context: { cluster: "c", user: "u", namespace: "ci" } }],
-      "current-context": "x",
+      },
     }),
   );
   const runs = () => {

@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { getLogger } from "@logtape/logtape";
-import { stringify } from "yaml";
 import { generateWebhookCertificates } from "../src/webhook/certificates.ts";
 import { type KubeConnection, loadConnection } from "../src/kube/connection.ts";
 import { FakeApiServer } from "../src/fake/api_server.ts";
+import { kubeconfigFor } from "../src/fake/routes.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
 import { KubeApi } from "../src/kube/api_client.ts";
 import { podToRecord } from "../src/kube/pod_to_record.ts";
@@ -198,23 +198,13 @@ Deno.test("the watcher over HTTPS: cluster CA, client certificate and token from
   await Deno.writeTextFile(`${dir}/client.crt`, client.serving.cert); // a file reference, relative
   await Deno.writeTextFile(
     `${dir}/kubeconfig`,
-    stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{
-        name: "c",
-        cluster: { server: fake.url, "certificate-authority-data": btoa(server.ca.cert) },
-      }],
-      users: [{
-        name: "u",
-        user: {
-          "client-certificate": "client.crt",
-          "client-key-data": btoa(client.serving.key),
-          token: "t0k",
-        },
-      }],
-      contexts: [{ name: "x", context: { cluster: "c", user: "u", namespace: "ci" } }],
-      "current-context": "x",
+    kubeconfigFor(fake.url, "ci", {
+      caCert: server.ca.cert,
+      user: {
+        "client-certificate": "client.crt",
+        "client-key-data": btoa(client.serving.key),
+        token: "t0k",
+      },
     }),
   );
   try {

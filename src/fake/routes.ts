@@ -81,21 +81,28 @@ export function parseRoute(pathname: string): Route | undefined {
 }
 
 /**
- * A kubeconfig document for a server at `url`, with a token and `namespace` as the context's.
+ * A kubeconfig document for a server at `url`, with `namespace` as the context's; a token unless
+ * `options.user` says how to authenticate, and the cluster CA (PEM) when the server is HTTPS.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { kubeconfigFor } from "./routes.ts";
  * assert.match(kubeconfigFor("http://127.0.0.1:6443", "ci"), /server: http:\/\/127.0.0.1:6443/);
+ * assert.match(kubeconfigFor("https://127.0.0.1:6443", "ci", { caCert: "PEM", user: { tokenFile: "/t" } }), /tokenFile: \/t/);
  * ```
  */
-export function kubeconfigFor(url: string, namespace: string): string {
+export function kubeconfigFor(
+  url: string,
+  namespace: string,
+  options: { caCert?: string; user?: Record<string, unknown> } = {},
+): string {
+  const ca = options.caCert ? { "certificate-authority-data": btoa(options.caCert) } : {};
   return toYaml({
     apiVersion: "v1",
     kind: "Config",
-    clusters: [{ name: "fake", cluster: { server: url } }],
-    users: [{ name: "fake", user: { token: "fake-token" } }],
+    clusters: [{ name: "fake", cluster: { server: url, ...ca } }],
+    users: [{ name: "fake", user: options.user ?? { token: "fake-token" } }],
     contexts: [{ name: "fake", context: { cluster: "fake", user: "fake", namespace } }],
     "current-context": "fake",
   });
