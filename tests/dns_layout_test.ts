@@ -4,23 +4,11 @@
  * it (never from the server files above it), with no import cycle.
  */
 import assert from "node:assert/strict";
+import { importCycles, importGraph } from "./helpers/import_graph.ts";
 
 const DNS = new URL("../src/dns", import.meta.url).pathname;
 /** The layers, lowest first: a file may import from its own folder and from folders before it. */
 const LAYERS = ["wire", "upstream", "chain", "sockets"];
-
-/**
- * Every relative import of a file's code, as absolute paths (type-only imports too; the
- * `@example` blocks of its documentation are programs of their own, not part of the module).
- */
-async function importsOf(file: string): Promise<string[]> {
-  const code = (await Deno.readTextFile(file)).split("\n").filter((line) => !/^\s*\*/.test(line))
-    .join("\n");
-  const dir = file.slice(0, file.lastIndexOf("/"));
-  return [...code.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+\.ts)"/g)].map((m) =>
-    new URL(m[1], `file://${dir}/`).pathname
-  );
-}
 
 /** The imports that break the layering, as `from -> to` lines; and the cycles found. */
 export function layoutViolations(graph: Map<string, string[]>): string[] {
@@ -41,38 +29,12 @@ export function layoutViolations(graph: Map<string, string[]>): string[] {
       }
     }
   }
-  const state = new Map<string, "visiting" | "done">();
-  const visit = (file: string, path: string[]) => {
-    if (state.get(file) === "done") return;
-    if (state.get(file) === "visiting") {
-      problems.push(`cycle: ${[...path.slice(path.indexOf(file)), file].join(" -> ")}`);
-      return;
-    }
-    state.set(file, "visiting");
-    for (const to of graph.get(file) ?? []) if (graph.has(to)) visit(to, [...path, file]);
-    state.set(file, "done");
-  };
-  for (const file of graph.keys()) visit(file, []);
+  problems.push(...importCycles(graph));
   return problems;
 }
 
-async function dnsGraph(): Promise<Map<string, string[]>> {
-  const graph = new Map<string, string[]>();
-  const walk = async (dir: string) => {
-    for await (const entry of Deno.readDir(dir)) {
-      const path = `${dir}/${entry.name}`;
-      if (entry.isDirectory) await walk(path);
-      else if (entry.name.endsWith(".ts")) {
-        graph.set(path, await importsOf(path));
-      }
-    }
-  };
-  await walk(DNS);
-  return graph;
-}
-
 Deno.test("src/dns is layered: wire ← upstream ← chain ← sockets ← server", async (t) => {
-  const graph = await dnsGraph();
+  const graph = await importGraph(DNS);
 
   await t.step("the folders are the layers, each with a mod.ts that says its purpose", async () => {
     const folders: string[] = [];

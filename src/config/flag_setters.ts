@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Config, LogLevel } from "./config.ts";
+import type { Config, LogLevel } from "./config_type.ts";
 import { ConfigError } from "./config_error.ts";
 import { parseDuration } from "./duration.ts";
 import { parseHostPort } from "./host_port.ts";

@@ -8,7 +8,7 @@
 import type { Config } from "../config/config.ts";
 import { DeniedReplies } from "./sockets/denied_replies.ts";
 import type { DispatchStats } from "./sockets/dispatch.ts";
-import { type HoldLimits, HoldRegistry } from "./chain/hold.ts";
+import { type HoldLimits, HoldRegistry } from "./chain/hold_registry.ts";
 import type { InFlightStats } from "./chain/in_flight.ts";
 import { ReplyCache, type ReplyCacheLimits } from "./chain/reply_cache.ts";
 import type { TcpLimits, TcpStats } from "./sockets/tcp_server.ts";

@@ -11,32 +11,21 @@ import type { AdmissionHook } from "./admission.ts";
 import { parseLabelSelector } from "./label_selector.ts";
 import { ApiError, type KubeObject, ObjectStore } from "./object_store.ts";
 import { discoveryDocument } from "./discovery.ts";
-import { podTable, wantsTable } from "./pod_table.ts";
+import { wantsTable } from "./pod_table.ts";
+import { listPage } from "./list_page.ts";
+import { allocateClusterIp } from "./cluster_ip.ts";
 import { json, status } from "./api_responses.ts";
 import { FakeKubelet } from "./kubelet.ts";
 import { kubeconfigFor, parseRoute, RESOURCES, type Route } from "./routes.ts";
 import { mergePatch } from "./merge_patch.ts";
 import { type ActiveWatch, watchResponse } from "./watch_stream.ts";
+import {
+  type FakeApiServerOptions,
+  type FakeApiServerSettings,
+  withDefaults,
+} from "./api_server_options.ts";
 
-/** Options of the fake API server. */
-export interface FakeApiServerOptions {
-  /** Port on 127.0.0.1; 0 picks a free one. */
-  port?: number;
-  /** The namespace written into the generated kubeconfig. */
-  namespace?: string;
-  /** Pod IPs are handed out from `${ipPrefix}${first}` to `${ipPrefix}${last}`. */
-  ipPrefix?: string;
-  ipFirst?: number;
-  ipLast?: number;
-  /** Whether new pods turn Ready on their own (as kubelet would). */
-  autoReady?: boolean;
-  /** How long "kubelet" takes to give a new pod its IP (and readiness). */
-  kubeletDelayMs?: number;
-  /** BOOKMARK interval on watches that allow bookmarks. */
-  bookmarkIntervalMs?: number;
-  /** Serve HTTPS with this certificate (for 127.0.0.1) instead of plain HTTP. */
-  tls?: { cert: string; key: string };
-}
+export type { FakeApiServerOptions };
 
 /**
  * The fake API server.
@@ -67,7 +56,7 @@ export class FakeApiServer {
    */
   acceptAuthorization: ((value: string | null) => boolean) | undefined;
   admission?: AdmissionHook;
-  #options: Required<Omit<FakeApiServerOptions, "namespace" | "tls">>;
+  #options: FakeApiServerSettings;
   #tls?: { cert: string; key: string };
   #server?: Deno.HttpServer<Deno.NetAddr>;
   #port = 0;
@@ -81,15 +70,7 @@ export class FakeApiServer {
   private constructor(options: FakeApiServerOptions) {
     this.namespace = options.namespace ?? "default";
     this.#tls = options.tls;
-    this.#options = {
-      port: options.port ?? 0,
-      ipPrefix: options.ipPrefix ?? "127.0.0.",
-      ipFirst: options.ipFirst ?? 10,
-      ipLast: options.ipLast ?? 250,
-      autoReady: options.autoReady ?? true,
-      kubeletDelayMs: options.kubeletDelayMs ?? 5,
-      bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1_000,
-    };
+    this.#options = withDefaults(options);
     const kubelet = { ...this.#options, delayMs: this.#options.kubeletDelayMs };
     this.#kubelet = new FakeKubelet(this.store, kubelet);
   }
@@ -262,18 +243,8 @@ export class FakeApiServer {
             bookmarkIntervalMs: this.#options.bookmarkIntervalMs,
           });
         }
-        const { items, resourceVersion } = this.store.list(plural, namespace, selector);
-        const limit = Number(query.get("limit") ?? 0);
-        const offset = Number(query.get("continue") ?? 0);
-        const page = limit > 0 ? items.slice(offset, offset + limit) : items;
-        const more = limit > 0 && offset + limit < items.length;
-        if (table) return json(podTable(page, resourceVersion));
-        return json({
-          kind: `${kind}List`,
-          apiVersion,
-          metadata: { resourceVersion, ...(more ? { continue: String(offset + limit) } : {}) },
-          items: page,
-        });
+        const list = this.store.list(plural, namespace, selector);
+        return json(listPage(list, { kind, apiVersion, query, table }));
       }
       case "POST": {
         const body = await request.json() as KubeObject;
@@ -308,13 +279,5 @@ export class FakeApiServer {
       body = await this.admission("UPDATE", body, old, namespace!);
     }
     return this.store.update(plural, namespace, name, body);
-  }
-}
-
-/** A Service created without a ClusterIP gets one, as kube-apiserver allocates it (10.43.1.n). */
-function allocateClusterIp(service: KubeObject, n: number): void {
-  const spec = (service.spec ??= {}) as { clusterIP?: string; type?: string };
-  if (spec.clusterIP === undefined && spec.type !== "ExternalName") {
-    spec.clusterIP = `10.43.${1 + Math.floor(n / 250)}.${n % 250}`;
   }
 }

@@ -6,43 +6,21 @@
  */
 
 import { type PodRecord, sameRecord } from "./pod_record.ts";
+import {
+  type AliasAddresses,
+  type AliasEntry,
+  newAliasEntry,
+  refreshEntry,
+  rotate,
+  withoutPod,
+} from "./alias_entry.ts";
 
-/** Addresses of an alias, split by family, in the order to answer them. */
-export interface AliasAddresses {
-  v4: readonly string[];
-  v6: readonly string[];
-}
-
-/**
- * Answerable pods holding one alias in one network. Holders are plain arrays rather than maps:
- * nearly always one pod, and 10,000 pods then cost no map each (docs/benchmarks.md, memory).
- */
-interface AliasEntry {
-  pods: PodRecord[];
-  v4: readonly string[];
-  v6: readonly string[];
-  /** `v4` and `v6` as one answer, rebuilt when the entry changes. */
-  both: AliasAddresses;
-  /** Rotation counter for round-robin order. */
-  turn: number;
-}
+export type { AliasAddresses };
 
 /** Told of an alias that became answerable in some network. */
 export type AnswerableListener = (alias: string) => void;
 
 const NO_NETWORKS: readonly string[] = Object.freeze([]);
-const NONE: readonly string[] = NO_NETWORKS;
-
-/** `list` without the pod `uid` (a new array; holders are few). */
-function without(list: PodRecord[], uid: string): PodRecord[] {
-  return list.filter((pod) => pod.uid !== uid);
-}
-
-function rotate(list: readonly string[], turn: number): readonly string[] {
-  if (list.length < 2) return list;
-  const start = turn % list.length;
-  return start === 0 ? list : [...list.slice(start), ...list.slice(0, start)];
-}
 
 /**
  * In-memory index of kubedock pods. Each mutation costs time proportional to the pod's aliases,
@@ -237,7 +215,7 @@ export class NetworkIndex {
         if (!aliases) this.#targets.set(network, aliases = new Map());
         let entry = aliases.get(alias);
         if (!entry) {
-          aliases.set(alias, entry = { pods: [], v4: NONE, v6: NONE, both: EMPTY, turn: 0 });
+          aliases.set(alias, entry = newAliasEntry());
         }
         entry.pods.push(record);
         refreshEntry(entry);
@@ -260,7 +238,7 @@ export class NetworkIndex {
     for (const ip of record.ips) {
       const holders = this.#sources.get(ip);
       if (!holders) continue;
-      const rest = without(holders, uid);
+      const rest = withoutPod(holders, uid);
       if (rest.length === 0) this.#sources.delete(ip);
       else this.#sources.set(ip, rest);
       this.#refreshSource(ip);
@@ -272,7 +250,7 @@ export class NetworkIndex {
         const entry = aliases?.get(alias);
         if (!entry) continue;
         const before = entry.pods.length;
-        entry.pods = without(entry.pods, uid);
+        entry.pods = withoutPod(entry.pods, uid);
         if (entry.pods.length === before) continue;
         if (entry.pods.length > 0) refreshEntry(entry);
         else if (aliases!.delete(alias) && aliases!.size === 0) this.#targets.delete(network);
@@ -299,24 +277,4 @@ export class NetworkIndex {
     if (aliases.size === 0) return;
     for (const listener of [...this.#listeners]) aliases.forEach((alias) => listener(alias));
   }
-}
-
-const EMPTY: AliasAddresses = Object.freeze({ v4: NONE, v6: NONE });
-
-function refreshEntry(entry: AliasEntry): void {
-  const [only] = entry.pods;
-  if (entry.pods.length === 1 && only.ips.every((ip) => !ip.includes(":"))) {
-    // the usual case: one IPv4-only pod; its own list is the answer (no copies per pod)
-    entry.v4 = only.ips;
-    entry.v6 = NONE;
-  } else {
-    const v4 = new Set<string>();
-    const v6 = new Set<string>();
-    for (const pod of entry.pods) {
-      for (const ip of pod.ips) (ip.includes(":") ? v6 : v4).add(ip);
-    }
-    entry.v4 = [...v4];
-    entry.v6 = [...v6];
-  }
-  entry.both = { v4: entry.v4, v6: entry.v6 };
 }

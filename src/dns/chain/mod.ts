@@ -14,7 +14,8 @@ export {
   type DnsResolver,
 } from "./handler.ts";
 export { answerFromIndex, internalAnswerHandler } from "./internal_answer.ts";
-export { holdHandler, type HoldLimits, type HoldOutcome, HoldRegistry } from "./hold.ts";
+export { holdHandler } from "./hold.ts";
+export { type HoldLimits, type HoldOutcome, HoldRegistry } from "./hold_registry.ts";
 export { SEARCH_MEMORY_GRACE_MS, SearchListMemory } from "./search_memory.ts";
 export { LoopProbe } from "./loop_probe.ts";
 export { cacheHandler } from "./cache.ts";
