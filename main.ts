@@ -130,6 +130,8 @@ async function main(config: Config): Promise<void> {
       invalidAliases,
       watcher: watcher.stats,
       version: VERSION,
+      ready: () => notReady() === undefined,
+      certificateNotAfter: () => webhook?.certificateNotAfter(),
     })
     : undefined;
   const dns = orDie("dns-listen", config.dnsListen, () =>

@@ -5,6 +5,7 @@
  * plan's dry run; the Dockerfile and the start task sharing one permission set.
  */
 import assert from "node:assert/strict";
+import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Pod } from "kubernetes-models/v1/Pod";
 import { Service } from "kubernetes-models/v1/Service";
@@ -28,6 +29,7 @@ import { deployPlan, IMAGE, smokePods } from "../scripts/deploy.ts";
 
 // deno-lint-ignore no-explicit-any
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
+  "v1/ConfigMap": ConfigMap,
   "v1/Namespace": Namespace,
   "v1/Pod": Pod,
   "v1/Service": Service,
@@ -67,6 +69,8 @@ const NAMESPACE_OF: Record<string, string> = {
   "cert-manager": "kubedock",
   "network-policy": "kubedock",
   cluster: "kubedock-dns",
+  monitoring: "kubedock",
+  "cluster-monitoring": "kubedock-dns",
 };
 
 /** The namespaces whose pods each install's webhook mutates. */
@@ -76,6 +80,8 @@ const SELECTOR_OF: Record<string, (ns: string) => Record<string, string>> = {
   "cert-manager": (ns) => ({ "kubernetes.io/metadata.name": ns }),
   "network-policy": (ns) => ({ "kubernetes.io/metadata.name": ns }),
   cluster: () => ({ "kubedock-dns.io/enabled": "true" }), // opted-in namespaces
+  monitoring: (ns) => ({ "kubernetes.io/metadata.name": ns }),
+  "cluster-monitoring": () => ({ "kubedock-dns.io/enabled": "true" }),
 };
 
 /** Each Role's and ClusterRole's rules as `resource[/names]:verbs` lines, for exact comparison. */
@@ -93,7 +99,7 @@ function ruleLines(list: Manifest[], kind: "Role" | "ClusterRole"): string[] {
 
 const BASE_ROLE = [
   "/pods:get,list,watch",
-  "/secrets/kubedock-dns-tls:get",
+  "/secrets/kubedock-dns-tls:get,update",
   "/secrets:create",
   "/services/kubedock-dns:get",
 ];
@@ -114,6 +120,11 @@ const RBAC_OF: Record<string, { role: string[]; clusterRole: string[] }> = {
     role: BASE_ROLE.filter((rule) => !rule.startsWith("/pods")),
     clusterRole: ["/pods:get,list,watch", ...WEBHOOK_PATCH].sort(),
   },
+  monitoring: { role: BASE_ROLE, clusterRole: WEBHOOK_PATCH },
+  "cluster-monitoring": {
+    role: BASE_ROLE.filter((rule) => !rule.startsWith("/pods")),
+    clusterRole: ["/pods:get,list,watch", ...WEBHOOK_PATCH].sort(),
+  },
 };
 
 Deno.test("every install renders, and each object is right for it", async (t) => {
@@ -131,7 +142,8 @@ Deno.test("every install renders, and each object is right for it", async (t) =>
     const list = install.docs;
     await t.step(`${install.name}: every object validates against its schema`, () => {
       for (const doc of list) {
-        if (doc.apiVersion === "cert-manager.io/v1") continue; // a CRD: checked below
+        // CRDs (cert-manager's, the Prometheus Operator's): checked below
+        if (["cert-manager.io/v1", "monitoring.coreos.com/v1"].includes(doc.apiVersion)) continue;
         validate(doc);
       }
     });
@@ -231,6 +243,52 @@ Deno.test("every install renders, and each object is right for it", async (t) =>
     );
     assert.ok(binding, "the pods ClusterRole is bound to the service account");
   });
+
+  for (const name of ["monitoring", "cluster-monitoring"]) {
+    await t.step(`${name}: scraped, alerted on and charted, nothing else changed`, () => {
+      const list = rendered(name);
+      const plain = rendered(name === "monitoring" ? "base" : "cluster");
+      const added = list.filter((doc) =>
+        !plain.some((p) => p.kind === doc.kind && p.metadata.name === doc.metadata.name)
+      ).map((doc) => `${doc.kind}/${doc.metadata.name}`).sort();
+      assert.deepEqual(added, [
+        "ConfigMap/kubedock-dns-dashboard",
+        "PrometheusRule/kubedock-dns",
+        "Service/kubedock-dns-metrics",
+        "ServiceMonitor/kubedock-dns",
+      ]);
+      const [monitor] = ofKind(list, "ServiceMonitor");
+      const metrics = ofKind(list, "Service").find((s) => s.metadata.name.endsWith("-metrics"))!;
+      assert.deepEqual(monitor.spec.selector.matchLabels, metrics.metadata.labels);
+      assert.equal(
+        ofKind(list, "Service").filter((s) =>
+          Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) =>
+            s.metadata.labels?.[k] === v
+          )
+        ).length,
+        1,
+        "the ServiceMonitor selects the metrics Service only",
+      );
+      assert.deepEqual(monitor.spec.endpoints.map((e: Manifest) => [e.port, e.path]), [[
+        "metrics",
+        "/metrics",
+      ]]);
+      assert.deepEqual(metrics.spec.ports, [{
+        name: "metrics",
+        port: 8080,
+        targetPort: "health",
+        protocol: "TCP",
+      }]);
+      assert.equal(metrics.spec.publishNotReadyAddresses, true, "not-ready replicas scraped too");
+      const deployment = ofKind(list, "Deployment")[0];
+      assert.deepEqual(metrics.spec.selector, deployment.spec.selector.matchLabels);
+      const [rule] = ofKind(list, "PrometheusRule");
+      assert.ok(rule.spec.groups[0].rules.length >= 7);
+      const [dashboard] = ofKind(list, "ConfigMap");
+      assert.equal(dashboard.metadata.labels.grafana_dashboard, "1");
+      assert.ok(JSON.parse(dashboard.data["kubedock-dns.json"]).panels.length >= 10);
+    });
+  }
 
   await t.step("network-policy: DNS from kubedock's pods only; webhook and health open", () => {
     const [policy] = ofKind(rendered("network-policy"), "NetworkPolicy");

@@ -75,6 +75,13 @@ function checkCombinations(config: Config): void {
       "the webhook needs --tls-cert/--tls-key or --tls-secret/--webhook-config (or --no-webhook)",
     );
   }
+  if (config.tlsSecret !== undefined && config.certLifetimeMs <= 3 * config.tlsReloadIntervalMs) {
+    throw new ConfigError(
+      `--cert-lifetime ${config.certLifetimeMs / 1000}s must exceed three times ` +
+        `--tls-reload-interval ${config.tlsReloadIntervalMs / 1000}s, or a replica could serve ` +
+        "a certificate another replica already renewed until it expires",
+    );
+  }
   if (config.clientTimeout * 1000 <= config.waitTimeoutMs) {
     throw new ConfigError(
       `--client-timeout ${config.clientTimeout}s must exceed --wait-timeout ` +

@@ -50,8 +50,10 @@ export interface Config {
   tlsKey?: string;
   tlsSecret?: string;
   webhookConfig?: string;
-  /** How often `--tls-cert`/`--tls-key` are re-read for changes. */
+  /** How often `--tls-cert`/`--tls-key` (or the `--tls-secret` Secret) are re-read for changes. */
   tlsReloadIntervalMs: number;
+  /** Lifetime of a bootstrapped CA and serving certificate; renewed with a third of it left. */
+  certLifetimeMs: number;
   dnsService: string;
   clientNdots: number;
   clientTimeout: number;
@@ -104,6 +106,7 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   webhook: true,
   webhookListen: { hostname: "0.0.0.0", port: 8443 },
   tlsReloadIntervalMs: 10_000,
+  certLifetimeMs: 8_760 * 3_600_000,
   dnsService: "kubedock-dns",
   clientNdots: 5,
   clientTimeout: 30,

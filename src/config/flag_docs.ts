@@ -169,7 +169,14 @@ export const FLAG_DOCS: readonly FlagDoc[] = [
     name: "tls-reload-interval",
     value: "DUR",
     default: "10s",
-    meaning: "how often the certificate files are checked",
+    meaning: "how often the certificate files, or the --tls-secret Secret, are checked",
+  },
+  {
+    name: "cert-lifetime",
+    value: "DUR",
+    default: "8760h",
+    meaning:
+      "with --tls-secret: the CA and serving certificate live this long and are renewed with a third left (older, longer-lived ones at once); the caBundle keeps the old CA until it expires",
   },
   {
     name: "dns-service",

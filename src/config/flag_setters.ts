@@ -31,6 +31,7 @@ function duration(
     | "upstreamTimeoutMs"
     | "waitTimeoutMs"
     | "tlsReloadIntervalMs"
+    | "certLifetimeMs"
     | "shutdownTimeoutMs"
     | "lameduckMs"
     | "tcpIdleTimeoutMs"
@@ -123,6 +124,7 @@ export const VALUE_FLAGS: Record<string, Setter> = {
   "tls-secret": text("tlsSecret"),
   "webhook-config": text("webhookConfig"),
   "tls-reload-interval": duration("tlsReloadIntervalMs"),
+  "cert-lifetime": duration("certLifetimeMs"),
   "lameduck": duration("lameduckMs", "0 allowed"),
   "shutdown-timeout": duration("shutdownTimeoutMs"),
   "dns-service": text("dnsService"),

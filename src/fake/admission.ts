@@ -196,7 +196,7 @@ export function mutatingAdmission(store: ObjectStore, proxy: ServiceProxy): Admi
             "InternalError",
             `Internal error occurred: failed calling webhook "${webhook.name}": ${
               (error as Error).message
-            }`,
+            }${(error as Error).cause ? ` (${(error as Error).cause})` : ""}`,
           );
         }
         if (response.allowed !== true) {

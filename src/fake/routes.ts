@@ -42,6 +42,9 @@ export const RESOURCES: Record<string, FakeResource> = {
   },
   certificates: { kind: "Certificate", namespaced: true, group: "cert-manager.io" },
   issuers: { kind: "Issuer", namespaced: true, group: "cert-manager.io" },
+  configmaps: { kind: "ConfigMap", namespaced: true, group: "" },
+  servicemonitors: { kind: "ServiceMonitor", namespaced: true, group: "monitoring.coreos.com" },
+  prometheusrules: { kind: "PrometheusRule", namespaced: true, group: "monitoring.coreos.com" },
 };
 
 const ROUTE =

@@ -21,6 +21,10 @@ export interface MetricSources {
   invalidAliases: InvalidAliasLog;
   watcher: PodWatcherStats;
   version: string;
+  /** Whether `/readyz` answers 200 now (read at scrape time; absent: not reported). */
+  ready?: () => boolean;
+  /** When the webhook's served certificate expires, ms since the epoch (none: not reported). */
+  certificateNotAfter?: () => number | undefined;
 }
 
 /** One scrape-time metric: declared once, read from the sources when scraped. */
@@ -211,6 +215,23 @@ export const SCRAPED: readonly ScrapedMetric[] = [
     help: "Watch events applied, by type.",
     labels: ["type"],
     read: ({ watcher }) => Object.entries(watcher.events).map(([type, n]) => [[type], n]),
+  },
+  {
+    name: "kubedock_dns_ready",
+    type: "gauge",
+    help:
+      "1 while this replica is ready (/readyz 200), 0 while not (starting, stopping, POD_IP outside the permission set).",
+    read: ({ ready }) => ready ? one(ready() ? 1 : 0) : [],
+  },
+  {
+    name: "kubedock_dns_certificate_not_after_timestamp_seconds",
+    type: "gauge",
+    help:
+      "When the webhook certificate this replica serves expires (Unix seconds); bootstrapped ones are renewed with a third of --cert-lifetime left.",
+    read: ({ certificateNotAfter }) => {
+      const notAfter = certificateNotAfter?.();
+      return notAfter === undefined ? [] : one(notAfter / 1000);
+    },
   },
   {
     name: "kubedock_dns_build_info",

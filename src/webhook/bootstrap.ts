@@ -1,11 +1,15 @@
 /**
- * Certificate bootstrap with `--tls-secret`: the first replica creates a Secret holding a CA and a
- * serving certificate for the DNS Service; every replica reads the Secret back (so replicas
- * starting together agree on one), then makes every webhook of the MutatingWebhookConfiguration
- * trust that CA (`caBundle`).
+ * Certificate bootstrap and rotation with `--tls-secret`: the first replica creates a Secret
+ * holding a CA bundle (`ca.crt`, newest first) and a serving certificate for the DNS Service
+ * signed by its newest CA; every replica reads the Secret back (so replicas starting together
+ * agree on one), and makes every webhook of the MutatingWebhookConfiguration trust the bundle's
+ * valid CAs (`caBundle`). Called again every `--tls-reload-interval`: once a third of
+ * `--cert-lifetime` is left, the replica that looks first replaces CA and certificate in the
+ * Secret with an update naming the resourceVersion it read, so of two replicas racing one wins
+ * (409 for the other, which reads the winner's); the bundle keeps the old CA until it expires.
  *
- * RBAC: secrets `create`, and `get` on the one Secret; mutatingwebhookconfigurations `get` and
- * `patch` on the one configuration.
+ * RBAC: secrets `create`, and `get` and `update` on the one Secret; mutatingwebhookconfigurations
+ * `get` and `patch` on the one configuration.
  *
  * @module
  */
@@ -14,10 +18,17 @@ import type { Logger } from "@logtape/logtape";
 import { type KubeApi, KubeApiError } from "../kube/api_client.ts";
 import { decodeBase64, encodeBase64 } from "../common/base64.ts";
 import type { TlsMaterial } from "./server.ts";
+import { renewalDue, rotatedBundle, validCas } from "./rotation.ts";
 
-/** The bootstrapped material: what to serve, and the CA that clients must trust. */
+/** The bootstrapped material: what to serve, and the CAs (PEM bundle) that clients must trust. */
 export interface BootstrappedTls extends TlsMaterial {
   caCert: string;
+}
+
+/** The Secret as read: its material and the resourceVersion an update must name. */
+interface StoredTls {
+  tls: BootstrappedTls;
+  resourceVersion: string;
 }
 
 /** What the bootstrap needs. */
@@ -27,14 +38,19 @@ export interface BootstrapOptions {
   webhookConfigName: string;
   serviceName: string;
   clusterDomain: string;
+  /** Lifetime of the CA and serving certificate made here (`--cert-lifetime`). */
+  lifetimeMs: number;
   log: Logger;
+  /** The clock (tests). */
+  now?: () => number;
 }
 
 interface SecretData {
+  metadata?: { resourceVersion?: string };
   data?: Record<string, string>;
 }
 
-async function readSecret(api: KubeApi, name: string): Promise<BootstrappedTls | undefined> {
+async function readSecret(api: KubeApi, name: string): Promise<StoredTls | undefined> {
   try {
     const secret = await api.json<SecretData>(
       "GET",
@@ -45,9 +61,12 @@ async function readSecret(api: KubeApi, name: string): Promise<BootstrappedTls |
       throw new Error(`Secret ${name} lacks tls.crt, tls.key or ca.crt`);
     }
     return {
-      cert: decodeBase64(data["tls.crt"]),
-      key: decodeBase64(data["tls.key"]),
-      caCert: decodeBase64(data["ca.crt"]),
+      tls: {
+        cert: decodeBase64(data["tls.crt"]),
+        key: decodeBase64(data["tls.key"]),
+        caCert: decodeBase64(data["ca.crt"]),
+      },
+      resourceVersion: secret.metadata?.resourceVersion ?? "",
     };
   } catch (error) {
     if (error instanceof KubeApiError && error.status === 404) return undefined;
@@ -55,8 +74,81 @@ async function readSecret(api: KubeApi, name: string): Promise<BootstrappedTls |
   }
 }
 
+/** A new CA and serving certificate for the Service, valid `lifetimeMs`. */
+async function makeCertificates(options: BootstrapOptions) {
+  // loaded only when a certificate is made: @peculiar/x509 costs several MB of resident memory
+  const { generateWebhookCertificates, serviceDnsNames } = await import("./certificates.ts");
+  return await generateWebhookCertificates(
+    serviceDnsNames(options.serviceName, options.api.namespace, options.clusterDomain),
+    options.lifetimeMs / 86_400_000,
+  );
+}
+
+function secretBody(name: string, tls: BootstrappedTls, resourceVersion?: string) {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: {
+      name,
+      labels: { "app.kubernetes.io/name": "kubedock-dns" },
+      ...(resourceVersion ? { resourceVersion } : {}),
+    },
+    type: "kubernetes.io/tls",
+    data: {
+      "tls.crt": encodeBase64(tls.cert),
+      "tls.key": encodeBase64(tls.key),
+      "ca.crt": encodeBase64(tls.caCert),
+    },
+  };
+}
+
+/** Creates the Secret; another replica's (409) is as good. Returns what the Secret holds. */
+async function createSecret(options: BootstrapOptions): Promise<StoredTls> {
+  const { api, secretName, log } = options;
+  const certs = await makeCertificates(options);
+  const tls = { ...certs.serving, caCert: certs.ca.cert };
+  try {
+    await api.json("POST", `/api/v1/namespaces/${api.namespace}/secrets`, {
+      body: secretBody(secretName, tls),
+    });
+    log.info("created TLS Secret {secret}", { secret: secretName });
+  } catch (error) {
+    if (!(error instanceof KubeApiError && error.status === 409)) throw error;
+    log.info("TLS Secret {secret} was created by another replica; using it", {
+      secret: secretName,
+    });
+  }
+  const stored = await readSecret(api, secretName);
+  if (!stored) throw new Error(`Secret ${secretName} vanished right after it was created`);
+  return stored;
+}
+
+/** Replaces CA and certificate, naming the version read; a replica that raced ahead wins (409). */
+async function renewSecret(options: BootstrapOptions, stored: StoredTls): Promise<StoredTls> {
+  const { api, secretName, log } = options;
+  const now = options.now?.() ?? Date.now();
+  const certs = await makeCertificates(options);
+  const tls = {
+    ...certs.serving,
+    caCert: rotatedBundle(certs.ca.cert, stored.tls.caCert, now),
+  };
+  try {
+    await api.json("PUT", `/api/v1/namespaces/${api.namespace}/secrets/${secretName}`, {
+      body: secretBody(secretName, tls, stored.resourceVersion),
+    });
+    log.info("renewed the webhook CA and certificate in Secret {secret}", { secret: secretName });
+  } catch (error) {
+    if (!(error instanceof KubeApiError && error.status === 409)) throw error;
+    log.info("Secret {secret} was renewed by another replica; using it", { secret: secretName });
+  }
+  const renewed = await readSecret(api, secretName);
+  if (!renewed) throw new Error(`Secret ${secretName} vanished during its renewal`);
+  return renewed;
+}
+
 /**
- * Creates the Secret if absent, reads it back and patches the caBundle of every webhook.
+ * Creates the Secret if absent, renews it when due, reads it back and makes every webhook trust
+ * its valid CAs. Returns what to serve.
  *
  * @example
  * ```ts
@@ -70,48 +162,24 @@ async function readSecret(api: KubeApi, name: string): Promise<BootstrappedTls |
  * const fake = FakeApiServer.start({ namespace: "ci" });
  * fake.store.create("mutatingwebhookconfigurations", undefined, webhookConfiguration("ci"));
  * const api = new KubeApi(await loadConnection({ kubeconfig: await fake.writeKubeconfig() }));
- * const tls = await bootstrapTls({ api, secretName: "kubedock-dns-tls", webhookConfigName: "kubedock-dns", serviceName: "kubedock-dns", clusterDomain: "cluster.local", log: getLogger(["x"]) });
+ * const options = { api, secretName: "kubedock-dns-tls", webhookConfigName: "kubedock-dns", serviceName: "kubedock-dns", clusterDomain: "cluster.local", lifetimeMs: 365 * 86_400_000, log: getLogger(["x"]) };
+ * const tls = await bootstrapTls(options);
  * assert.match(tls.cert, /BEGIN CERTIFICATE/);
- * assert.match(tls.caCert, /BEGIN CERTIFICATE/);
- * assert.ok(fake.store.get("secrets", "ci", "kubedock-dns-tls"));
+ * assert.equal((await bootstrapTls(options)).cert, tls.cert); // not due: the same
+ * const later = await bootstrapTls({ ...options, now: () => Date.now() + 300 * 86_400_000 });
+ * assert.notEqual(later.cert, tls.cert); // a third left: renewed, the old CA still trusted
+ * assert.equal(later.caCert.match(/BEGIN CERTIFICATE/g)?.length, 2);
  * await fake.stop();
  * ```
  */
 export async function bootstrapTls(options: BootstrapOptions): Promise<BootstrappedTls> {
-  const { api, secretName, log } = options;
-  let tls = await readSecret(api, secretName);
-  if (!tls) {
-    // loaded only when a certificate is made: @peculiar/x509 costs several MB of resident memory
-    const { generateWebhookCertificates, serviceDnsNames } = await import("./certificates.ts");
-    const certs = await generateWebhookCertificates(
-      serviceDnsNames(options.serviceName, api.namespace, options.clusterDomain),
-    );
-    try {
-      await api.json("POST", `/api/v1/namespaces/${api.namespace}/secrets`, {
-        body: {
-          apiVersion: "v1",
-          kind: "Secret",
-          metadata: { name: secretName, labels: { "app.kubernetes.io/name": "kubedock-dns" } },
-          type: "kubernetes.io/tls",
-          data: {
-            "tls.crt": encodeBase64(certs.serving.cert),
-            "tls.key": encodeBase64(certs.serving.key),
-            "ca.crt": encodeBase64(certs.ca.cert),
-          },
-        },
-      });
-      log.info("created TLS Secret {secret}", { secret: secretName });
-    } catch (error) {
-      if (!(error instanceof KubeApiError && error.status === 409)) throw error;
-      log.info("TLS Secret {secret} was created by another replica; using it", {
-        secret: secretName,
-      });
-    }
-    tls = await readSecret(api, secretName);
-    if (!tls) throw new Error(`Secret ${secretName} vanished right after it was created`);
-  }
-  await patchCaBundle(api, options.webhookConfigName, encodeBase64(tls.caCert), log);
-  return tls;
+  const { api, secretName, lifetimeMs, log } = options;
+  const now = options.now ?? Date.now;
+  let stored = await readSecret(api, secretName) ?? await createSecret(options);
+  if (renewalDue(stored.tls.cert, lifetimeMs, now())) stored = await renewSecret(options, stored);
+  const trusted = validCas(stored.tls.caCert, now()).join("\n") + "\n";
+  await patchCaBundle(api, options.webhookConfigName, encodeBase64(trusted), log);
+  return stored.tls;
 }
 
 async function patchCaBundle(

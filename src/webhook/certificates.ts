@@ -63,8 +63,9 @@ export function serviceDnsNames(
 }
 
 /**
- * Makes a CA (valid `days`) and a serving certificate for `dnsNames` (and `ipAddresses`) signed
- * by it.
+ * Makes a CA (valid `days`, fractions allowed) and a serving certificate for `dnsNames` (and
+ * `ipAddresses`) signed by it, valid as long. Both start a little before now (a tenth of the
+ * lifetime, at most 5 minutes) for clocks that lag.
  *
  * @example
  * ```ts
@@ -80,8 +81,9 @@ export async function generateWebhookCertificates(
   days = 3650,
   ipAddresses: string[] = [],
 ): Promise<WebhookCertificates> {
-  const notBefore = new Date(Date.now() - 5 * 60_000);
-  const notAfter = new Date(Date.now() + days * 86_400_000);
+  const lifetimeMs = days * 86_400_000;
+  const notBefore = new Date(Date.now() - Math.min(5 * 60_000, lifetimeMs / 10));
+  const notAfter = new Date(Date.now() + lifetimeMs);
   const caKeys = await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
   const caCert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),

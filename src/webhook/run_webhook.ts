@@ -1,7 +1,7 @@
 /**
  * The webhook part of the program: certificates (files, reloaded; or bootstrapped into a
- * Secret), the DNS Service's ClusterIP (retried until found), and the HTTPS server. Ready once
- * all three are in place.
+ * Secret, re-read and renewed), the DNS Service's ClusterIP (retried until found), and the HTTPS
+ * server. Ready once all three are in place.
  *
  * @module
  */
@@ -15,11 +15,15 @@ import { bootstrapTls } from "./bootstrap.ts";
 import type { ReviewResult, ReviewSettings } from "./review.ts";
 import { type TlsMaterial, webhookHandler, WebhookServer } from "./server.ts";
 import { pollTlsFiles } from "./tls_files.ts";
+import { certificateValidity } from "./cert_validity.ts";
+import { nextCheckMs } from "./rotation.ts";
 
 /** A running webhook. */
 export interface RunningWebhook {
   /** TLS loaded, server listening, DNS Service IP known. */
   ready(): boolean;
+  /** When the certificate being served expires (ms since the epoch), once one is loaded. */
+  certificateNotAfter(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -59,6 +63,18 @@ export function startWebhook(
   let dnsServiceIp: string | undefined;
   let server: WebhookServer | undefined;
   let stopPolling = () => {};
+  let served: TlsMaterial | undefined;
+  let notAfter: number | undefined;
+  const serve = async (tls: TlsMaterial) => {
+    if (server) await server.reload(tls);
+    else server = WebhookServer.start(config.webhookListen, handler, tls);
+    served = tls;
+    try {
+      notAfter = certificateValidity(tls.cert).notAfter;
+    } catch {
+      notAfter = undefined; // not a certificate we can read: no expiry metric
+    }
+  };
   const settings = (): ReviewSettings | undefined =>
     dnsServiceIp === undefined ? undefined : {
       label: config.label,
@@ -81,8 +97,37 @@ export function startWebhook(
       webhookConfigName: config.webhookConfig!,
       serviceName: config.dnsService,
       clusterDomain: config.clusterDomain,
+      lifetimeMs: config.certLifetimeMs,
       log,
     });
+  };
+
+  /** Re-reads the Secret (renewing it when due) until stopped; serves what changed. */
+  const watchSecret = () => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const look = async () => {
+      try {
+        const next = await loadTls();
+        if (stop.signal.aborted) return;
+        if (next.cert !== served?.cert || next.key !== served?.key) {
+          await serve(next);
+          log.info("serving the renewed webhook certificate (valid until {notAfter})", {
+            notAfter: new Date(notAfter ?? 0).toISOString(),
+          });
+        }
+      } catch (error) {
+        log.warn("webhook certificate not renewed or re-read: {error}", {
+          error: (error as Error).message,
+        });
+      }
+      if (stop.signal.aborted) return;
+      const wait = served
+        ? nextCheckMs(served.cert, config.certLifetimeMs, config.tlsReloadIntervalMs, Date.now())
+        : config.tlsReloadIntervalMs;
+      timer = setTimeout(look, wait);
+    };
+    timer = setTimeout(look, config.tlsReloadIntervalMs);
+    return () => clearTimeout(timer);
   };
 
   const starting = (async () => {
@@ -97,8 +142,8 @@ export function startWebhook(
     });
     if (!tls || stop.signal.aborted) return;
     // listening before the Service IP is known: reviews get HTTP 503 until then
-    server = WebhookServer.start(config.webhookListen, handler, tls);
-    log.info("webhook listening on {port}", { port: server.address.port });
+    await serve(tls);
+    log.info("webhook listening on {port}", { port: server!.address.port });
     clusterIp.then((ip) => {
       dnsServiceIp = ip;
       if (ip) {
@@ -114,13 +159,15 @@ export function startWebhook(
         keyPath: config.tlsKey,
         intervalMs: config.tlsReloadIntervalMs,
         onChange: async (next) => {
-          await server!.reload(next);
+          await serve(next);
           log.info("webhook certificate reloaded from {file}", { file: config.tlsCert });
         },
         onError: (error) =>
           log.warn("webhook certificate not reloaded: {error}", { error: error.message }),
         initial: tls,
       });
+    } else if (config.tlsSecret) {
+      stopPolling = watchSecret();
     }
   })().catch((error) =>
     log.error("webhook failed to start: {error}", { error: (error as Error).message })
@@ -128,6 +175,7 @@ export function startWebhook(
 
   return {
     ready: () => server !== undefined && dnsServiceIp !== undefined,
+    certificateNotAfter: () => notAfter,
     async stop() {
       stop.abort();
       stopPolling();

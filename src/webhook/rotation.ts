@@ -1,0 +1,89 @@
+/**
+ * When a bootstrapped certificate is renewed, and which CAs the webhook's `caBundle` trusts across
+ * a renewal: pure rules over validity periods, with the time passed in.
+ *
+ * A serving certificate is renewed once a third of `--cert-lifetime` is left, or at once when it
+ * is valid for longer than the lifetime allows (one made by an older version, for ten years). Each
+ * renewal makes a new CA; the bundle holds the new CA first and the previous one until it expires,
+ * never more than two.
+ *
+ * @module
+ */
+
+import { certificateValidity, pemCertificates } from "./cert_validity.ts";
+
+/** A certificate valid this much longer than `--cert-lifetime` from now is renewed at once. */
+const OUTLIVES_BY_MS = 60_000;
+
+/**
+ * Whether the certificate `pem` is due for renewal at `now`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { renewalDue } from "./rotation.ts";
+ * import { generateWebhookCertificates } from "./certificates.ts";
+ * const { serving } = await generateWebhookCertificates(["x.ci.svc"], 365);
+ * const year = 365 * 86_400_000;
+ * assert.equal(renewalDue(serving.cert, year, Date.now()), false);
+ * assert.equal(renewalDue(serving.cert, year, Date.now() + 0.7 * year), true); // a third left
+ * assert.equal(renewalDue(serving.cert, year / 12, Date.now()), true); // outlives the lifetime
+ * ```
+ */
+export function renewalDue(pem: string, lifetimeMs: number, now: number): boolean {
+  const left = certificateValidity(pem).notAfter - now;
+  return left <= lifetimeMs / 3 || left > lifetimeMs + OUTLIVES_BY_MS;
+}
+
+/**
+ * The CAs of `bundle` that are still valid at `now`, in order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validCas } from "./rotation.ts";
+ * import { generateWebhookCertificates } from "./certificates.ts";
+ * const { ca } = await generateWebhookCertificates(["x.ci.svc"], 1);
+ * assert.deepEqual(validCas(ca.cert, Date.now()).length, 1);
+ * assert.deepEqual(validCas(ca.cert, Date.now() + 2 * 86_400_000), []);
+ * ```
+ */
+export function validCas(bundle: string, now: number): string[] {
+  return pemCertificates(bundle).filter((pem) => certificateValidity(pem).notAfter > now);
+}
+
+/**
+ * The bundle after a renewal: `newCa`, then the newest CA of `previous` while it is valid.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { rotatedBundle } from "./rotation.ts";
+ * import { pemCertificates } from "./cert_validity.ts";
+ * import { generateWebhookCertificates } from "./certificates.ts";
+ * const [a, b, c] = await Promise.all([1, 2, 3].map(() => generateWebhookCertificates(["x"], 1)));
+ * const bundle = rotatedBundle(c.ca.cert, rotatedBundle(b.ca.cert, a.ca.cert, Date.now()), Date.now());
+ * assert.deepEqual(pemCertificates(bundle), [c.ca.cert.trim(), b.ca.cert.trim()]);
+ * ```
+ */
+export function rotatedBundle(newCa: string, previous: string, now: number): string {
+  return [...pemCertificates(newCa), ...validCas(previous, now)].slice(0, 2).join("\n") + "\n";
+}
+
+/**
+ * How long to wait before looking at the certificate again: the reload interval, or less when
+ * renewal falls due sooner.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nextCheckMs } from "./rotation.ts";
+ * import { generateWebhookCertificates } from "./certificates.ts";
+ * const { serving } = await generateWebhookCertificates(["x.ci.svc"], 365);
+ * assert.equal(nextCheckMs(serving.cert, 365 * 86_400_000, 10_000, Date.now()), 10_000);
+ * ```
+ */
+export function nextCheckMs(pem: string, lifetimeMs: number, intervalMs: number, now: number) {
+  const due = certificateValidity(pem).notAfter - lifetimeMs / 3 - now;
+  return Math.max(0, Math.min(intervalMs, due));
+}

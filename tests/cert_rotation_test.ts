@@ -1,0 +1,125 @@
+/**
+ * The bootstrapped certificate renews itself: two replicas with `--cert-lifetime 9s` go through
+ * two renewals while the fake API server admits a pod every 100 ms over the real TLS path (its
+ * proxy alternating between the replicas, the certificate checked against the caBundle). No
+ * admission fails, the caBundle never holds more than two CAs, and both replicas end up serving
+ * the newest certificate without a restart (a client trusting only the newest CA reaches both; one
+ * trusting only the first CA reaches neither), as their expiry metric says too.
+ */
+import assert from "node:assert/strict";
+import { decodeBase64 } from "../src/common/base64.ts";
+import { freePort } from "../src/testing/dnsmasq.ts";
+import { mainPermissions, startMain } from "../src/testing/main_process.ts";
+import { kubedockPod } from "../src/testing/mod.ts";
+import {
+  bootstrappedWebhookArgs,
+  startKubeApiserver,
+  WEBHOOK_AUTHORITY,
+} from "../src/testing/kube_apiserver.ts";
+import { certificateValidity, pemCertificates } from "../src/webhook/cert_validity.ts";
+
+/** A third of it (3 s) is the time every replica has to serve a renewal before the old CA expires. */
+const LIFETIME_S = 9;
+
+/** Waits until `check` resolves true (polling every 50 ms), or fails naming `what`. */
+async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 3_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+Deno.test("the bootstrapped certificate renews itself, admissions never fail", async () => {
+  const api = await startKubeApiserver();
+  const ports = [freePort(), freePort()];
+  const replicas = await Promise.all(ports.map((port) =>
+    startMain([
+      ...bootstrappedWebhookArgs(api.kubeconfig, port),
+      "--cert-lifetime",
+      `${LIFETIME_S}s`,
+      "--tls-reload-interval",
+      "300ms",
+    ], mainPermissions(api.kubeconfig))
+  ));
+  const fake = api.fake;
+  const secret = () => {
+    const data = (fake.store.get("secrets", "ci", "kubedock-dns-tls") as {
+      data: Record<string, string>;
+    }).data;
+    return {
+      cert: decodeBase64(data["tls.crt"]),
+      cas: pemCertificates(decodeBase64(data["ca.crt"])),
+    };
+  };
+  const caBundle = () => {
+    const config = fake.store.get("mutatingwebhookconfigurations", undefined, "kubedock-dns") as {
+      webhooks: { clientConfig: { caBundle?: string } }[];
+    };
+    return pemCertificates(decodeBase64(config.webhooks[0].clientConfig.caBundle ?? ""));
+  };
+  /** Whether replica `i` serves a certificate that `ca` (alone) verifies. */
+  const trusted = async (i: number, ca: string) => {
+    api.proxy.register(WEBHOOK_AUTHORITY, { hostname: "127.0.0.1", port: ports[i] });
+    const client = Deno.createHttpClient({ caCerts: [ca], proxy: { url: api.proxy.url } });
+    try {
+      const response = await fetch(`https://${WEBHOOK_AUTHORITY}/healthz`, { client });
+      await response.body?.cancel();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      client.close();
+    }
+  };
+  try {
+    await Promise.all(replicas.map((r) => r.waitReady()));
+    const first = secret();
+    assert.equal(first.cas.length, 1);
+    /** certificate in the Secret → admissions while it was the newest */
+    const admittedUnder = new Map([[first.cert, 0]]);
+    let mostCas = 0;
+    let thirdSeen = Infinity;
+    const deadline = Date.now() + (2 * LIFETIME_S + 4) * 1000; // room for two renewals
+    // admit until the second renewal, and for 1.5 s after it (the replicas swap meanwhile)
+    for (let i = 0; Date.now() < Math.min(deadline, thirdSeen + 1_500); i++) {
+      api.proxy.register(WEBHOOK_AUTHORITY, { hostname: "127.0.0.1", port: ports[i % 2] });
+      const created = await fake.createPod(kubedockPod(`p${i}`, [`svc${i}`], ["n1"]));
+      assert.equal((created.spec as { dnsPolicy?: string }).dnsPolicy, "None", `pod p${i}`);
+      mostCas = Math.max(mostCas, caBundle().length);
+      const current = secret().cert;
+      admittedUnder.set(current, (admittedUnder.get(current) ?? 0) + 1);
+      if (admittedUnder.size === 3 && thirdSeen === Infinity) thirdSeen = Date.now();
+      fake.deletePod(`p${i}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const counts = [...admittedUnder.values()];
+    assert.equal(counts.length, 3, "two renewals within two lifetimes");
+    assert.ok(counts.every((n) => n >= 5), `admissions under each certificate: ${counts}`);
+    assert.ok(mostCas <= 2, `the caBundle held ${mostCas} CAs`);
+
+    const newest = secret();
+    assert.equal(newest.cas.length, 2, "the new CA and the one before it");
+    await until(
+      () => JSON.stringify(caBundle()) === JSON.stringify(newest.cas),
+      "the webhook trusts the Secret's CAs",
+    );
+    for (const i of [0, 1]) {
+      await until(() => trusted(i, newest.cas[0]), `replica ${i} serves the newest`);
+      assert.equal(await trusted(i, first.cas[0]), false, `replica ${i} no longer the first`);
+      const metrics = await (await fetch(
+        `http://127.0.0.1:${replicas[i].health.port}/metrics`,
+      )).text();
+      const notAfter = /^kubedock_dns_certificate_not_after_timestamp_seconds (\S+)$/m.exec(
+        metrics,
+      );
+      assert.equal(Number(notAfter?.[1]) * 1000, certificateValidity(newest.cert).notAfter);
+    }
+    for (const replica of replicas) {
+      assert.doesNotMatch(replica.logs(), /not renewed or re-read/);
+    }
+  } finally {
+    await Promise.all(replicas.map((r) => r.stop()));
+    await api.stop();
+  }
+});
