@@ -2,18 +2,32 @@
  * `deno task deploy`: kubedock-dns on a local k3d cluster, smoke-tested. `--dry-run` prints every
  * command instead of running it. `deno task undeploy` removes it all.
  *
- * It applies the kustomize base (`manifests/base`, rendered by `kubectl kustomize`), moved to
- * `--namespace`. `--pod-networks LIST` builds the image with that permission set (the Dockerfile's
- * `POD_NETWORKS`).
+ * It applies the kustomize base (`manifests/base`), moved to `--namespace` when one is given, or
+ * with `--overlay NAME` one of `manifests/overlays` (`kubectl apply -k` of its folder), after
+ * checking that the cluster has what the overlay needs (cert-manager's or the Prometheus
+ * Operator's CRDs). The smoke test runs in the install's namespace, or for a cluster-wide install
+ * in a namespace `kubedock-smoke` labelled to opt in. `--pod-networks LIST` builds the image with
+ * that permission set (the Dockerfile's `POD_NETWORKS`). `undeploy` deletes what the same install
+ * made (`kubectl delete -k`), then the k3d cluster unless `--keep-cluster`.
  *
- * Usage: deno task deploy [--dry-run] [--namespace NS] [--cluster NAME] [--pod-networks LIST]
- *        deno task undeploy [--dry-run] [--cluster NAME]
+ * Usage: deno task deploy [--dry-run] [--overlay NAME | --namespace NS] [--cluster NAME]
+ *                         [--pod-networks LIST]
+ *        deno task undeploy [--dry-run] [--overlay NAME | --namespace NS] [--cluster NAME]
+ *                           [--keep-cluster]
  *
  * @module
  */
 
 import { VERSION } from "../src/config/version.ts";
-import { inNamespace, MANIFESTS_DIR, renderInstall, toYamlStream } from "./manifests.ts";
+import {
+  inNamespace,
+  installs,
+  type Manifest,
+  MANIFEST_NAMESPACE,
+  MANIFESTS_DIR,
+  renderInstall,
+  toYamlStream,
+} from "./manifests.ts";
 import { netPermission } from "./pod_networks.ts";
 
 /** The image the manifests name. */
@@ -35,10 +49,30 @@ export interface Step {
 
 /** Options of a deploy. */
 export interface DeployOptions {
+  /** The namespace kubedock-dns runs in (the install's own, or the base moved there). */
   namespace: string;
   cluster: string;
   /** The image's POD_NETWORKS build argument; deno.json's set when not given. */
   podNetworks?: string;
+  /**
+   * The kustomization applied with `kubectl apply -k` (relative to the checkout, e.g.
+   * `manifests/overlays/cluster`); none: the rendered base, moved to `namespace`, from stdin.
+   */
+  kustomization?: string;
+  /** CRDs the install's objects need (checked before applying). */
+  requiredCrds?: string[];
+  /** The install watches every namespace: the smoke pods go to an opted-in namespace of their own. */
+  clusterWide?: boolean;
+  /** undeploy: leave the k3d cluster. */
+  keepCluster?: boolean;
+}
+
+/** The namespace the smoke pods of a cluster-wide install run in (labelled to opt in). */
+export const SMOKE_NAMESPACE = "kubedock-smoke";
+
+/** How `kubectl` is told what to apply or delete: a kustomization, or the rendered base. */
+function manifestArgs(options: DeployOptions): string[] {
+  return options.kustomization ? ["-k", options.kustomization] : ["-f", "-"];
 }
 
 const SMOKE_LABEL = "kubedock-dns-smoke";
@@ -68,7 +102,8 @@ export function smokePods(namespace: string) {
 
 /** The whole deploy, as data. */
 export function deployPlan(options: DeployOptions, manifestYaml: string): Step[] {
-  const { namespace: ns, cluster } = options;
+  const { namespace: installNs, cluster } = options;
+  const ns = options.clusterWide ? SMOKE_NAMESPACE : installNs; // where the smoke pods run
   const kubectl = (...args: string[]) => ["kubectl", "--context", `k3d-${cluster}`, ...args];
   const resolves = (from: string, expected: string, other: string): Step => ({
     what: `db from smoke-${from} is ${expected}'s address, not ${other}'s`,
@@ -108,15 +143,43 @@ export function deployPlan(options: DeployOptions, manifestYaml: string): Step[]
       what: "import the image into k3d",
       argv: ["k3d", "image", "import", IMAGE, "--cluster", cluster],
     },
+    ...(options.requiredCrds?.length
+      ? [{
+        what: `check that the cluster has the CRDs the install needs (${
+          options.requiredCrds.join(", ")
+        }): install cert-manager or the Prometheus Operator first`,
+        argv: kubectl("get", "crd", ...options.requiredCrds),
+      }]
+      : []),
     {
-      what: `apply the kustomize base (manifests/base) for namespace ${ns}`,
-      argv: kubectl("apply", "-f", "-"),
-      stdin: manifestYaml,
+      what: options.kustomization
+        ? `apply ${options.kustomization} (kubedock-dns in namespace ${installNs})`
+        : `apply the kustomize base (manifests/base) for namespace ${installNs}`,
+      argv: kubectl("apply", ...manifestArgs(options)),
+      ...(options.kustomization ? {} : { stdin: manifestYaml }),
     },
     {
       what: "wait for the rollout",
-      argv: kubectl("-n", ns, "rollout", "status", "deployment/kubedock-dns", "--timeout=180s"),
+      argv: kubectl(
+        "-n",
+        installNs,
+        "rollout",
+        "status",
+        "deployment/kubedock-dns",
+        "--timeout=180s",
+      ),
     },
+    ...(options.clusterWide
+      ? [{
+        what: `a namespace ${SMOKE_NAMESPACE} for the smoke pods, labelled to opt in`,
+        argv: kubectl("apply", "-f", "-"),
+        stdin: toYamlStream([{
+          apiVersion: "v1",
+          kind: "Namespace",
+          metadata: { name: SMOKE_NAMESPACE, labels: { "kubedock-dns.io/enabled": "true" } },
+        }]),
+      }]
+      : []),
     {
       what: "start two pairs of pods with the same aliases in two networks",
       argv: kubectl("apply", "-f", "-"),
@@ -151,24 +214,25 @@ export function deployPlan(options: DeployOptions, manifestYaml: string): Step[]
 
 /** The whole undeploy, as data. */
 export function undeployPlan(options: DeployOptions, manifestYaml: string): Step[] {
+  const kubectl = (
+    ...args: string[]
+  ) => ["kubectl", "--context", `k3d-${options.cluster}`, ...args];
   return [
+    ...(options.clusterWide
+      ? [{
+        what: `delete the smoke namespace ${SMOKE_NAMESPACE}`,
+        argv: kubectl("delete", "namespace", SMOKE_NAMESPACE, "--ignore-not-found"),
+      }]
+      : []),
     {
-      what: "delete the manifests",
-      argv: [
-        "kubectl",
-        "--context",
-        `k3d-${options.cluster}`,
-        "delete",
-        "--ignore-not-found",
-        "-f",
-        "-",
-      ],
-      stdin: manifestYaml,
+      what: `delete what ${options.kustomization ?? "the base"} made`,
+      argv: kubectl("delete", "--ignore-not-found", ...manifestArgs(options)),
+      ...(options.kustomization ? {} : { stdin: manifestYaml }),
     },
-    {
+    ...(options.keepCluster ? [] : [{
       what: `delete the k3d cluster ${options.cluster}`,
       argv: ["k3d", "cluster", "delete", options.cluster],
-    },
+    }]),
   ];
 }
 
@@ -233,43 +297,117 @@ async function runStep(step: Step, facts: Map<string, string>): Promise<void> {
   step.check?.(text, facts);
 }
 
-function parseArgs(args: string[]): DeployOptions & { dryRun: boolean; undeploy: boolean } {
-  const options: DeployOptions & { dryRun: boolean; undeploy: boolean } = {
+/** The CRDs each API group of an install's objects needs (the kinds the overlays use). */
+const CRDS: Record<string, string[]> = {
+  "cert-manager.io/v1": ["certificates.cert-manager.io", "issuers.cert-manager.io"],
+  "monitoring.coreos.com/v1": [
+    "servicemonitors.monitoring.coreos.com",
+    "prometheusrules.monitoring.coreos.com",
+  ],
+};
+
+/**
+ * What deploying a rendered install means: its folder, namespace, whether it watches every
+ * namespace, and which CRDs it needs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { installOptions } from "./deploy.ts";
+ * const docs = [
+ *   { apiVersion: "apps/v1", kind: "Deployment", metadata: { namespace: "kubedock-dns" }, spec: { template: { spec: { containers: [{ args: ["--all-namespaces"] }] } } } },
+ *   { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { namespace: "kubedock-dns" } },
+ * ];
+ * assert.deepEqual(installOptions("cluster-monitoring", docs), {
+ *   kustomization: "manifests/overlays/cluster-monitoring",
+ *   namespace: "kubedock-dns",
+ *   clusterWide: true,
+ *   requiredCrds: ["servicemonitors.monitoring.coreos.com", "prometheusrules.monitoring.coreos.com"],
+ * });
+ * ```
+ */
+export function installOptions(
+  name: string,
+  docs: Manifest[],
+): Required<Pick<DeployOptions, "kustomization" | "namespace" | "clusterWide" | "requiredCrds">> {
+  const deployment = docs.find((doc) => doc.kind === "Deployment");
+  if (!deployment) throw new Error(`${name} has no Deployment`);
+  const args: string[] = deployment.spec.template.spec.containers[0].args ?? [];
+  const groups = new Set(docs.map((doc) => doc.apiVersion));
+  return {
+    kustomization: name === "base" ? "manifests/base" : `manifests/overlays/${name}`,
+    namespace: deployment.metadata.namespace,
+    clusterWide: args.includes("--all-namespaces"),
+    requiredCrds: [...groups].flatMap((group) => CRDS[group] ?? []),
+  };
+}
+
+export type Arguments = DeployOptions & { dryRun: boolean; undeploy: boolean; overlay?: string };
+
+function parseArgs(args: string[]): Arguments {
+  const options: Arguments = {
     namespace: "kubedock",
     cluster: "kubedock-dns",
     dryRun: false,
     undeploy: false,
   };
+  let namespaceGiven = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--dry-run") options.dryRun = true;
     else if (arg === "--undeploy") options.undeploy = true;
-    else if (arg === "--namespace" && args[i + 1]) options.namespace = args[++i];
+    else if (arg === "--keep-cluster") options.keepCluster = true;
+    else if (arg === "--namespace" && args[i + 1]) {
+      options.namespace = args[++i];
+      namespaceGiven = true;
+    } else if (arg === "--overlay" && args[i + 1]) options.overlay = args[++i];
     else if (arg === "--cluster" && args[i + 1]) options.cluster = args[++i];
     else if (arg === "--pod-networks" && args[i + 1]) options.podNetworks = args[++i];
-    else {throw new Error(
+    else {
+      throw new Error(
         `unknown argument ${
           JSON.stringify(arg)
-        }: use --dry-run, --namespace NS, --cluster NAME, --pod-networks LIST`,
-      );}
+        }: use --dry-run, --overlay NAME, --namespace NS, --cluster NAME, --pod-networks LIST, --keep-cluster`,
+      );
+    }
   }
   if (options.podNetworks !== undefined) netPermission(options.podNetworks); // one line when bad
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(options.namespace)) {
     throw new Error("--namespace: not a namespace name");
   }
+  if (namespaceGiven && options.overlay) {
+    throw new Error(
+      "--namespace moves the base only; an overlay names its own namespace (see manifests/overlays/namespace)",
+    );
+  }
   return options;
+}
+
+/** The options of the install to deploy: an overlay's, the base's, or the base moved. */
+export async function resolveInstall(options: Arguments): Promise<[DeployOptions, string]> {
+  const name = options.overlay ?? "base";
+  const known = (await installs()).map((install) => install.name);
+  if (!known.includes(name)) {
+    throw new Error(`--overlay ${name}: no such overlay; there are ${known.slice(1).join(", ")}`);
+  }
+  const dir = name === "base" ? `${MANIFESTS_DIR}/base` : `${MANIFESTS_DIR}/overlays/${name}`;
+  const docs = await renderInstall(dir);
+  if (name === "base" && options.namespace !== MANIFEST_NAMESPACE) {
+    // the base moved to another namespace: applied from the rendered, moved documents
+    return [{ ...options, requiredCrds: [] }, toYamlStream(inNamespace(docs, options.namespace))];
+  }
+  return [{ ...options, ...installOptions(name, docs) }, ""];
 }
 
 if (import.meta.main) {
   try {
-    const options = parseArgs(Deno.args);
-    const base = await renderInstall(`${MANIFESTS_DIR}/base`);
-    const yaml = toYamlStream(inNamespace(base, options.namespace));
-    const plan = options.undeploy ? undeployPlan(options, yaml) : deployPlan(options, yaml);
+    const args = parseArgs(Deno.args);
+    const [options, yaml] = await resolveInstall(args);
+    const plan = args.undeploy ? undeployPlan(options, yaml) : deployPlan(options, yaml);
     const missing = await missingTools(
-      options.undeploy ? ["k3d", "kubectl"] : ["docker", "k3d", "kubectl"],
+      args.undeploy ? ["k3d", "kubectl"] : ["docker", "k3d", "kubectl"],
     );
-    if (options.dryRun) {
+    if (args.dryRun) {
       for (const message of missing) console.log(`# note: ${message}`);
       for (const step of plan) {
         console.log(
@@ -290,7 +428,7 @@ if (import.meta.main) {
     const facts = new Map<string, string>();
     for (const step of plan) await runStep(step, facts);
     console.log(
-      options.undeploy
+      args.undeploy
         ? "kubedock-dns removed"
         : "kubedock-dns deployed and smoke-tested: networks are isolated",
     );
