@@ -18,7 +18,7 @@ import type { Logger } from "@logtape/logtape";
 import { type KubeApi, KubeApiError } from "../kube/api_client.ts";
 import { decodeBase64, encodeBase64 } from "../common/base64.ts";
 import type { TlsMaterial } from "./server.ts";
-import { renewalDue, rotatedBundle, validCas } from "./rotation.ts";
+import { pemBundle, renewalDue, rotatedBundle, validCas } from "./rotation.ts";
 
 /** The bootstrapped material: what to serve, and the CAs (PEM bundle) that clients must trust. */
 export interface BootstrappedTls extends TlsMaterial {
@@ -106,7 +106,7 @@ function secretBody(name: string, tls: BootstrappedTls, resourceVersion?: string
 async function createSecret(options: BootstrapOptions): Promise<StoredTls> {
   const { api, secretName, log } = options;
   const certs = await makeCertificates(options);
-  const tls = { ...certs.serving, caCert: certs.ca.cert };
+  const tls = { ...certs.serving, caCert: pemBundle([certs.ca.cert]) };
   try {
     await api.json("POST", `/api/v1/namespaces/${api.namespace}/secrets`, {
       body: secretBody(secretName, tls),
@@ -177,7 +177,7 @@ export async function bootstrapTls(options: BootstrapOptions): Promise<Bootstrap
   const now = options.now ?? Date.now;
   let stored = await readSecret(api, secretName) ?? await createSecret(options);
   if (renewalDue(stored.tls.cert, lifetimeMs, now())) stored = await renewSecret(options, stored);
-  const trusted = validCas(stored.tls.caCert, now()).join("\n") + "\n";
+  const trusted = pemBundle(validCas(stored.tls.caCert, now()));
   await patchCaBundle(api, options.webhookConfigName, encodeBase64(trusted), log);
   return stored.tls;
 }

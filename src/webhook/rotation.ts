@@ -53,6 +53,22 @@ export function validCas(bundle: string, now: number): string[] {
 }
 
 /**
+ * Certificates as one PEM bundle, the form `ca.crt` and the `caBundle` are written in (so that
+ * equal sets of CAs are equal text).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pemBundle } from "./rotation.ts";
+ * const one = "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----";
+ * assert.equal(pemBundle([one, one]), `${one}\n${one}\n`);
+ * ```
+ */
+export function pemBundle(certificates: string[]): string {
+  return certificates.map((pem) => `${pem.trim()}\n`).join("");
+}
+
+/**
  * The bundle after a renewal: `newCa`, then the newest CA of `previous` while it is valid.
  *
  * @example
@@ -67,7 +83,7 @@ export function validCas(bundle: string, now: number): string[] {
  * ```
  */
 export function rotatedBundle(newCa: string, previous: string, now: number): string {
-  return [...pemCertificates(newCa), ...validCas(previous, now)].slice(0, 2).join("\n") + "\n";
+  return pemBundle([...pemCertificates(newCa), ...validCas(previous, now)].slice(0, 2));
 }
 
 /**
