@@ -65,7 +65,7 @@ export interface Route {
  * import assert from "node:assert/strict";
  * import { parseRoute } from "./routes.ts";
  * assert.deepEqual(parseRoute("/api/v1/namespaces/ci/pods/db1"), { namespace: "ci", plural: "pods", name: "db1" });
- * assert.equal(parseRoute("/api/v1/namespaces/ci/configmaps"), undefined);
+ * assert.equal(parseRoute("/api/v1/namespaces/ci/endpoints"), undefined); // not served
  * assert.deepEqual(parseRoute("/api/v1/namespaces/ci"), { plural: "namespaces", name: "ci" });
  * assert.deepEqual(parseRoute("/apis/apps/v1/namespaces/ci/deployments"), { namespace: "ci", plural: "deployments" });
  * assert.equal(parseRoute("/apis/apps/v1/namespaces/ci/pods"), undefined); // pods are core
