@@ -11,7 +11,7 @@ import { parse, stringify } from "yaml";
 import { dig } from "./helpers/dig.ts";
 import { freePort, startDnsmasq } from "../src/testing/dnsmasq.ts";
 import { mainPermissions, startMain } from "../src/testing/main_process.ts";
-import { kubedockPod } from "../src/testing/mod.ts";
+import { eventually, kubedockPod } from "../src/testing/mod.ts";
 import {
   bootstrappedWebhookArgs,
   startKubeApiserver,
@@ -59,15 +59,6 @@ export function metricNames(expr: string): string[] {
   return [...expr.matchAll(/\b(kubedock_dns_\w+|process_resident_memory_bytes)\b/g)].map((m) =>
     m[1].replace(/_(bucket|sum|count)$/, "")
   );
-}
-
-/** Waits until `check` resolves true, polling every 200 ms. */
-async function until(check: () => Promise<boolean>, what: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 Deno.test("alerts and dashboard", async (t) => {
@@ -126,12 +117,8 @@ Deno.test("alerts and dashboard", async (t) => {
 
     await t.step("every metric the rules and the dashboard read is served", async () => {
       await api.fake.createPod(kubedockPod("db1", ["db"], ["n1"])); // an admission review
-      const ip = await (async () => {
-        for (let i = 0; i < 100 && !api.fake.podIp("db1", "ci"); i++) {
-          await new Promise((r) => setTimeout(r, 20));
-        }
-        return api.fake.podIp("db1", "ci")!;
-      })();
+      await eventually(() => !!api.fake.podIp("db1", "ci"), "db1's IP");
+      const ip = api.fake.podIp("db1", "ci")!;
       const from = { server: main.dns, source: ip };
       assert.equal((await dig("db", from)).status, "NOERROR"); // internal
       assert.equal((await dig("ext.example.test", from)).status, "NOERROR"); // forwarded
@@ -190,36 +177,49 @@ Deno.test("alerts and dashboard", async (t) => {
       };
       const upstreamAlert = async () =>
         (await alerts())?.find((a) => a.labels.alertname === "KubedockDnsUpstreamDown");
-      await until(async () => (await alerts()) !== undefined, "Prometheus answers", 20_000);
-      await until(
+      await eventually(
+        async () => (await alerts()) !== undefined,
+        "Prometheus answers",
+        20_000,
+        200,
+      );
+      await eventually(
         async () => /^kubedock_dns_upstream_up\{[^}]*\} 1$/m.test(await metricsText()),
         "the upstream is up",
         5_000,
+        200,
       );
       assert.equal(await upstreamAlert(), undefined, "no alert while the upstream answers");
 
       await upstream!.stop(); // the cluster DNS goes away
       upstream = undefined;
       let n = 0;
-      await until(
+      await eventually(
         async () => {
           await dig(`gone${n++}.example.test`, { server: main.dns, timeSeconds: 1 });
           return /^kubedock_dns_upstream_up\{[^}]*\} 0$/m.test(await metricsText());
         },
         "kubedock-dns marks the upstream down",
         15_000,
+        200,
       );
-      await until(
+      await eventually(
         async () => (await upstreamAlert())?.state === "firing",
         "KubedockDnsUpstreamDown firing in Prometheus",
         20_000,
+        200,
       );
       const firing = await upstreamAlert();
       assert.equal(firing!.labels.upstream, `127.0.0.1:${upstreamPort}`);
       assert.equal(firing!.labels.severity, "critical");
 
       upstream = await startDnsmasq({}, { port: upstreamPort }); // back where it was
-      await until(async () => (await upstreamAlert()) === undefined, "the alert resolves", 20_000);
+      await eventually(
+        async () => (await upstreamAlert()) === undefined,
+        "the alert resolves",
+        20_000,
+        200,
+      );
     });
   } finally {
     if (prometheus) {

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { decodeBase64 } from "../src/common/base64.ts";
 import { freePort } from "../src/testing/dnsmasq.ts";
 import { mainPermissions, startMain } from "../src/testing/main_process.ts";
-import { kubedockPod } from "../src/testing/mod.ts";
+import { eventually, kubedockPod } from "../src/testing/mod.ts";
 import {
   bootstrappedWebhookArgs,
   startKubeApiserver,
@@ -20,15 +20,6 @@ import { certificateValidity, pemCertificates } from "../src/webhook/cert_validi
 
 /** A third of it (3 s) is the time every replica has to serve a renewal before the old CA expires. */
 const LIFETIME_S = 9;
-
-/** Waits until `check` resolves true (polling every 50 ms), or fails naming `what`. */
-async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 3_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 Deno.test("the bootstrapped certificate renews itself, admissions never fail", async () => {
   const api = await startKubeApiserver();
@@ -100,12 +91,19 @@ Deno.test("the bootstrapped certificate renews itself, admissions never fail", a
 
     const newest = secret();
     assert.equal(newest.cas.length, 2, "the new CA and the one before it");
-    await until(
+    await eventually(
       () => JSON.stringify(caBundle()) === JSON.stringify(newest.cas),
       "the webhook trusts the Secret's CAs",
+      3_000,
+      50,
     );
     for (const i of [0, 1]) {
-      await until(() => trusted(i, newest.cas[0]), `replica ${i} serves the newest`);
+      await eventually(
+        () => trusted(i, newest.cas[0]),
+        `replica ${i} serves the newest`,
+        3_000,
+        50,
+      );
       assert.equal(await trusted(i, first.cas[0]), false, `replica ${i} no longer the first`);
       const metrics = await (await fetch(
         `http://127.0.0.1:${replicas[i].health.port}/metrics`,
