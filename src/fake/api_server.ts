@@ -75,16 +75,16 @@ export class FakeApiServer {
     this.#kubelet = new FakeKubelet(this.store, kubelet);
   }
 
-  /** Starts a server on 127.0.0.1. */
+  /** Starts a server on 127.0.0.1 (or the options' `hostname`). */
   static start(options: FakeApiServerOptions = {}): FakeApiServer {
     const api = new FakeApiServer(options);
     api.#listen(api.#options.port);
     return api;
   }
 
-  /** `http://127.0.0.1:PORT`, or `https://` when serving TLS. */
+  /** `http://127.0.0.1:PORT` (the listening address), or `https://` when serving TLS. */
   get url(): string {
-    return `${this.#tls ? "https" : "http"}://127.0.0.1:${this.#port}`;
+    return `${this.#tls ? "https" : "http"}://${this.#options.hostname}:${this.#port}`;
   }
 
   get port(): number {
@@ -178,7 +178,7 @@ export class FakeApiServer {
 
   #listen(port: number): void {
     this.#server = Deno.serve(
-      { hostname: "127.0.0.1", port, onListen: () => {}, ...(this.#tls ?? {}) },
+      { hostname: this.#options.hostname, port, onListen: () => {}, ...(this.#tls ?? {}) },
       (request) => this.#handle(request),
     );
     this.#port = this.#server.addr.port;

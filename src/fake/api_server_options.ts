@@ -7,8 +7,13 @@
 
 /** Options of the fake API server. */
 export interface FakeApiServerOptions {
-  /** Port on 127.0.0.1; 0 picks a free one. */
+  /** Port on `hostname`; 0 picks a free one. */
   port?: number;
+  /**
+   * The address to listen on: 127.0.0.1 unless given (a network namespace's own address when the
+   * API server must be reached from another namespace, as a pod reaches kube-apiserver).
+   */
+  hostname?: string;
   /** The namespace written into the generated kubeconfig. */
   namespace?: string;
   /** Pod IPs are handed out from `${ipPrefix}${first}` to `${ipPrefix}${last}`. */
@@ -43,6 +48,7 @@ export type FakeApiServerSettings = Required<Omit<FakeApiServerOptions, "namespa
 export function withDefaults(options: FakeApiServerOptions): FakeApiServerSettings {
   return {
     port: options.port ?? 0,
+    hostname: options.hostname ?? "127.0.0.1",
     ipPrefix: options.ipPrefix ?? "127.0.0.",
     ipFirst: options.ipFirst ?? 10,
     ipLast: options.ipLast ?? 250,

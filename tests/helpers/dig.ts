@@ -21,6 +21,8 @@ export interface DigOptions {
   extra?: string[];
   /** Seconds dig waits for an answer (one try). */
   timeSeconds?: number;
+  /** A network namespace to run dig in (`ip netns exec`), as a pod would ask. */
+  netns?: string;
 }
 
 /**
@@ -43,8 +45,9 @@ export async function dig(name: string, options: DigOptions): Promise<DigResult>
     ...(options.extra ?? []),
   ];
   const started = performance.now();
-  const { stdout, stderr } = await new Deno.Command("dig", {
-    args,
+  const inNamespace = options.netns ? ["netns", "exec", options.netns, "dig"] : [];
+  const { stdout, stderr } = await new Deno.Command(options.netns ? "ip" : "dig", {
+    args: [...inNamespace, ...args],
     stdout: "piped",
     stderr: "piped",
   })

@@ -3,6 +3,7 @@
  * cluster DNS (dnsmasq) beside it in the node's namespace.
  */
 import { dnsmasqArgs } from "../../src/testing/dnsmasq.ts";
+import { agentClient } from "./agent_protocol.ts";
 import { NODE_IP, type TestNode } from "./netns.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -43,38 +44,10 @@ export function startAgent(node: TestNode, options: AgentOptions) {
     `${options.waitTimeoutMs}ms`,
     `${options.lameduckMs}ms`,
   ], { cwd: ROOT, stdin: "piped", stdout: "piped", stderr: "piped" });
-  const writer = child.stdin.getWriter();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let logs = "";
-  (async () => {
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) logs += chunk;
-  })();
-  let buffered = "";
-  const nextLine = async (): Promise<Record<string, unknown>> => {
-    while (!buffered.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the node agent ended:\n${logs}`);
-      buffered += value;
-    }
-    const newline = buffered.indexOf("\n");
-    const line = buffered.slice(0, newline);
-    buffered = buffered.slice(newline + 1);
-    return JSON.parse(line);
-  };
-  let queue = Promise.resolve<unknown>(undefined);
-  const send = (command: Record<string, unknown>): Promise<Record<string, unknown>> => {
-    const answer = queue.then(async () => {
-      await writer.write(new TextEncoder().encode(`${JSON.stringify(command)}\n`));
-      const reply = await nextLine();
-      if (!reply.ok) throw new Error(`agent: ${reply.error}\n${logs}`);
-      return reply;
-    });
-    queue = answer.catch(() => {});
-    return answer;
-  };
+  const { ready, send, logs, close } = agentClient(child);
   return {
-    ready: nextLine(),
-    logs: () => logs,
+    ready,
+    logs,
     createPod: (
       name: string,
       aliases: string[],
@@ -96,15 +69,7 @@ export function startAgent(node: TestNode, options: AgentOptions) {
      * Ends the agent: it stops the replicas and the fake API server and removes the kubeconfig it
      * wrote. Waits for that, at most `timeoutMs` (the node's `destroy()` kills what is left).
      */
-    async close(timeoutMs = 10_000) {
-      await writer.close().catch(() => {});
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        child.status,
-        new Promise((resolve) => timer = setTimeout(resolve, timeoutMs)),
-      ]);
-      clearTimeout(timer);
-    },
+    close,
   };
 }
 
