@@ -11,31 +11,26 @@
  * @module
  */
 
-import { freePort } from "../src/testing/dnsmasq.ts";
-import { DISTINCT_NAMES, dnsperf, percentile, type PerfResult, startBench } from "./harness.ts";
+import {
+  DISTINCT_NAMES,
+  dnsperf,
+  percentile,
+  type PerfResult,
+  startBareResponder,
+  startBench,
+} from "./harness.ts";
 
 const secondsArg = Deno.args.indexOf("--seconds");
 const seconds = secondsArg >= 0 ? Number(Deno.args[secondsArg + 1]) : 4;
 if (!(seconds > 0 && seconds <= 60)) throw new Error("--seconds takes 1 to 60");
 
 const setup = await startBench();
-const barePort = freePort();
-const bare = new Deno.Command("deno", {
-  args: [
-    "run",
-    "--allow-net=127.0.0.0/8",
-    new URL("./bare_udp_responder.ts", import.meta.url).pathname,
-    String(barePort),
-  ],
-  stdout: "null",
-  stderr: "inherit",
-}).spawn();
-await new Promise((r) => setTimeout(r, 1000));
+const bare = await startBareResponder();
 try {
   const kd = setup.main.dns;
   const noCache = (await setup.startAnother(["--cache-size", "0"])).dns;
   const dm = setup.dnsmasq.address;
-  const ceilingAddress = { hostname: "127.0.0.1", port: barePort };
+  const ceilingAddress = bare.address;
   const run = (server: typeof kd, query: string | string[], extra = {}) =>
     dnsperf({ server, source: setup.podIp, query, seconds, ...extra });
   const distinct = DISTINCT_NAMES.map((name) => `${name} A`);
@@ -129,7 +124,6 @@ try {
       `internal p99 / dnsmasq p99 = ${fmt(p99(0) / p99(3), 2)}`,
   );
 } finally {
-  bare.kill();
-  await bare.status;
+  await bare.stop();
   await setup.stop();
 }

@@ -7,7 +7,7 @@
 
 import { FakeApiServer } from "../src/fake/api_server.ts";
 import { kubedockPod } from "../src/testing/mod.ts";
-import { type Dnsmasq, startDnsmasq } from "../src/testing/dnsmasq.ts";
+import { type Dnsmasq, freePort, startDnsmasq } from "../src/testing/dnsmasq.ts";
 import {
   dnsOnlyArgs,
   mainPermissions,
@@ -88,9 +88,10 @@ export interface BenchSetup {
   podIp: string;
   /**
    * Starts one more kubedock-dns against the same API server and upstream (stopped by `stop`);
-   * `denoFlags` go to `deno run` (e.g. `--cpu-prof`).
+   * `denoFlags` go to `deno run` (e.g. `--cpu-prof`); `root` runs another checkout's main.ts
+   * (`bench:compare`).
    */
-  startAnother(extraArgs: string[], denoFlags?: string[]): Promise<MainProcess>;
+  startAnother(extraArgs: string[], denoFlags?: string[], root?: string): Promise<MainProcess>;
   /** Stops everything. */
   stop(): Promise<void>;
 }
@@ -100,6 +101,7 @@ export async function startBench(extraArgs: string[] = []): Promise<BenchSetup> 
   const dnsmasq = await startDnsmasq({
     db: ["127.0.0.2"],
     "ext.bench.test": ["192.0.2.7"],
+    ext: ["192.0.2.9"], // a single-label name only the upstream knows
     ...Object.fromEntries(DISTINCT_NAMES.map((name) => [name, ["192.0.2.8"]])),
   }, { localTtl: 300 }); // kept by kubedock-dns's cache (a TTL 0 reply never is)
   const fake = FakeApiServer.start({ namespace: "bench", autoReady: true, kubeletDelayMs: 0 });
@@ -108,13 +110,19 @@ export async function startBench(extraArgs: string[] = []): Promise<BenchSetup> 
   const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-bench-" });
   await Deno.writeTextFile(`${dir}/kubeconfig`, fake.kubeconfig());
   const others: MainProcess[] = [];
-  const start = async (args: string[], denoFlags: string[] = []) => {
-    const process = await startMain([
-      ...dnsOnlyArgs(`${dir}/kubeconfig`, dnsmasq.address.port),
-      "--log-level",
-      "warning",
-      ...args,
-    ], mainPermissions(`${dir}/kubeconfig`).then((flags) => [...denoFlags, ...flags]));
+  const start = async (args: string[], denoFlags: string[] = [], root?: string) => {
+    const process = await startMain(
+      [
+        ...dnsOnlyArgs(`${dir}/kubeconfig`, dnsmasq.address.port),
+        "--log-level",
+        "warning",
+        ...args,
+      ],
+      mainPermissions(`${dir}/kubeconfig`).then((flags) => [...denoFlags, ...flags]),
+      undefined,
+      {},
+      root,
+    );
     await process.waitReady();
     return process;
   };
@@ -125,8 +133,8 @@ export async function startBench(extraArgs: string[] = []): Promise<BenchSetup> 
     fake,
     main,
     podIp,
-    async startAnother(args, denoFlags) {
-      const other = await start(args, denoFlags);
+    async startAnother(args, denoFlags, root) {
+      const other = await start(args, denoFlags, root);
       others.push(other);
       return other;
     },
@@ -136,6 +144,34 @@ export async function startBench(extraArgs: string[] = []): Promise<BenchSetup> 
       await fake.stop();
       await dnsmasq.stop();
       await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** The bare Deno UDP responder (bench/bare_udp_responder.ts): the runtime's own ceiling. */
+export async function startBareResponder(): Promise<{
+  address: { hostname: string; port: number };
+  stop(): Promise<void>;
+}> {
+  const port = freePort();
+  const child = new Deno.Command("deno", {
+    args: [
+      "run",
+      "--allow-net=127.0.0.0/8",
+      new URL("./bare_udp_responder.ts", import.meta.url).pathname,
+      String(port),
+    ],
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  await new Promise((r) => setTimeout(r, 1000));
+  return {
+    address: { hostname: "127.0.0.1", port },
+    async stop() {
+      try {
+        child.kill();
+      } catch { /* ended */ }
+      await child.status;
     },
   };
 }

@@ -62,8 +62,10 @@ export interface MainProcess {
 /**
  * Starts `main.ts` with `args` plus listen addresses (`dns`, else free loopback ports); resolves
  * once its health port accepts connections, and rejects with its output if it exits first (`env`
- * adds to its environment, e.g. the downward API's `POD_IP`). Unless
- * `args` name `--lameduck`, it runs with `--lameduck 0s`, so that `stop()` is as quick as a test
+ * adds to its environment, e.g. the downward API's `POD_IP`; `root` runs another checkout's
+ * main.ts with its own deno.json and `args` as given, as `bench:compare` runs an older revision,
+ * which may lack `--lameduck`). Unless `args` name `--lameduck` or `root` is given, it runs with
+ * `--lameduck 0s`, so that `stop()` is as quick as a test
  * wants (the lameduck has tests of its own).
  *
  * @example
@@ -81,6 +83,7 @@ export async function startMain(
   permissions: string[] | Promise<string[]>,
   dns = { hostname: "127.0.0.1", port: freePort() },
   env: Record<string, string> = {},
+  root?: string,
 ): Promise<MainProcess> {
   const health = { hostname: "127.0.0.1", port: freePort() };
   const child = new Deno.Command("deno", {
@@ -88,13 +91,14 @@ export async function startMain(
       "run",
       "--no-prompt",
       V8_FLAGS,
+      ...(root ? ["--config", `${root}/deno.json`] : []),
       ...(await permissions),
-      new URL("../../main.ts", import.meta.url).pathname,
+      root ? `${root}/main.ts` : new URL("../../main.ts", import.meta.url).pathname,
       "--dns-listen",
       `${dns.hostname}:${dns.port}`,
       "--health-listen",
       `${health.hostname}:${health.port}`,
-      ...(args.some((arg) => arg.startsWith("--lameduck")) ? [] : ["--lameduck", "0s"]),
+      ...(root || args.some((arg) => arg.startsWith("--lameduck")) ? [] : ["--lameduck", "0s"]),
       ...args,
     ],
     env,

@@ -1,0 +1,175 @@
+/**
+ * Two revisions side by side: a git worktree of REV ("old") and the working tree ("new") run in
+ * one benchmark, against the same fake API server and dnsmasq, under the same permission flags,
+ * alternately (ABAB) for every figure, each run preceded by a 1 s warm-up with the same load and
+ * followed by a run of the bare Deno UDP responder, so that every figure is a ratio to the bare
+ * runs just before and after it. It prints, per figure, both revisions' medians (as shares of the
+ * bare responder, and in queries per second), their ratio, the spread of the rounds, and "no
+ * difference" when the two revisions' rounds overlap.
+ *
+ * Figures: internal (`db`, an alias of the source's network), suffixed
+ * (`db.bench.svc.cluster.local`), a bare single-label name the upstream knows (`ext`, forwarded,
+ * then from the cache), cached (1,000 names, warm), uncached (1,000 names, `--cache-size 0`).
+ *
+ * Usage: deno task bench:compare REV [--rounds N] [--seconds S]
+ *
+ * @module
+ */
+
+import { compareFigure, type Comparison, median } from "./compare_stats.ts";
+import {
+  type BenchSetup,
+  DISTINCT_NAMES,
+  dnsperf,
+  startBareResponder,
+  startBench,
+} from "./harness.ts";
+
+function flag(name: string, fallback: number, max: number, min = 1): number {
+  const at = Deno.args.indexOf(name);
+  const value = at >= 0 ? Number(Deno.args[at + 1]) : fallback;
+  if (!(Number.isInteger(value) && value >= min && value <= max)) {
+    throw new Error(`${name} takes a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+const rev = Deno.args[0];
+if (!rev || rev.startsWith("--")) {
+  console.error("usage: deno task bench:compare REV [--rounds N] [--seconds S]");
+  Deno.exit(2);
+}
+const rounds = flag("--rounds", 3, 20, 3);
+const seconds = flag("--seconds", 3, 60);
+
+async function git(...args: string[]): Promise<string> {
+  const done = await new Deno.Command("git", { args, stdout: "piped", stderr: "piped" }).output();
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes).trim();
+  if (!done.success) throw new Error(`git ${args.join(" ")}: ${text(done.stderr)}`);
+  return text(done.stdout);
+}
+
+const oldCommit = await git("rev-parse", "--verify", `${rev}^{commit}`);
+const headCommit = await git("rev-parse", "HEAD");
+const dirty = (await git("status", "--porcelain", "--untracked-files=no")) !== "";
+const worktree = await Deno.makeTempDir({ prefix: "kubedock-dns-compare-" });
+await git("worktree", "add", "--detach", "--force", worktree, oldCommit);
+
+/** Flags the old revision is started with beyond the harness's: `--lameduck 0s` if it has it. */
+async function oldRevisionFlags(): Promise<string[]> {
+  const help = await new Deno.Command("deno", {
+    args: [
+      "run",
+      "--no-prompt",
+      "--config",
+      `${worktree}/deno.json`,
+      `${worktree}/main.ts`,
+      "--help",
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(help.stdout).includes("--lameduck") ? ["--lameduck", "0s"] : [];
+}
+
+type Side = "old" | "new";
+interface Figure {
+  name: string;
+  query: string | string[];
+  cache: boolean;
+}
+const distinct = DISTINCT_NAMES.map((name) => `${name} A`);
+const figures: Figure[] = [
+  { name: "internal (db)", query: "db A", cache: true },
+  {
+    name: "suffixed (db.bench.svc.cluster.local)",
+    query: "db.bench.svc.cluster.local A",
+    cache: true,
+  },
+  { name: "bare single-label, upstream's (ext)", query: "ext A", cache: true },
+  { name: "cached, 1,000 names", query: distinct, cache: true },
+  { name: "uncached, 1,000 names", query: distinct, cache: false },
+];
+
+let setup: BenchSetup | undefined;
+const bare = await startBareResponder();
+try {
+  setup = await startBench();
+  const oldFlags = await oldRevisionFlags();
+  const servers = {
+    new: { true: setup.main, false: await setup.startAnother(["--cache-size", "0"]) },
+    old: {
+      true: await setup.startAnother([...oldFlags], [], worktree),
+      false: await setup.startAnother([...oldFlags, "--cache-size", "0"], [], worktree),
+    },
+  };
+  const run = (server: { hostname: string; port: number }, query: string | string[], s = seconds) =>
+    dnsperf({ server, source: setup!.podIp, query, seconds: s });
+  await run(bare.address, "db A", 1); // the responder's JIT warmed up too
+  let bareBefore = (await run(bare.address, "db A")).qps;
+  const bareQps = [bareBefore];
+  const ratios = new Map(
+    figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]),
+  );
+  const qps = new Map(figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]));
+  console.log(
+    `bench:compare ${rounds} rounds, ${seconds} s per run (+1 s warm-up), ABAB, each run between two bare runs`,
+  );
+  for (let round = 1; round <= rounds; round++) {
+    for (const figure of figures) {
+      for (const side of ["old", "new"] as Side[]) {
+        const server = servers[side][`${figure.cache}`].dns;
+        await run(server, figure.query, 1);
+        const measured = await run(server, figure.query);
+        const bareAfter = (await run(bare.address, "db A")).qps;
+        bareQps.push(bareAfter);
+        const ratio = measured.qps / ((bareBefore + bareAfter) / 2);
+        ratios.get(figure.name)![side].push(ratio);
+        qps.get(figure.name)![side].push(measured.qps);
+        bareBefore = bareAfter;
+        console.log(
+          `  round ${round} ${side} ${figure.name.padEnd(40)} ${
+            measured.qps.toFixed(0).padStart(6)
+          } q/s  ${ratio.toFixed(3)} of bare${measured.lost ? `  lost ${measured.lost}` : ""}`,
+        );
+      }
+    }
+  }
+  const describe = (side: string, commit: string) => `${side} = ${commit.slice(0, 10)}`;
+  console.log(
+    `\n${describe("old", oldCommit)} (${rev}), ${describe("new", headCommit)}${
+      dirty ? " + uncommitted changes" : ""
+    } (the working tree)`,
+  );
+  console.log(
+    `bare Deno responder: ${Math.min(...bareQps).toFixed(0)}–${
+      Math.max(...bareQps).toFixed(0)
+    } q/s over ${bareQps.length} runs\n`,
+  );
+  console.log(
+    `${"figure (median of rounds)".padEnd(40)} ${"old: of bare".padStart(18)} ${
+      "new: of bare".padStart(18)
+    }  new/old  spread  verdict`,
+  );
+  for (const figure of figures) {
+    const c: Comparison = compareFigure(ratios.get(figure.name)!);
+    const q = qps.get(figure.name)!;
+    const cell = (ratio: number, values: number[]) =>
+      `${ratio.toFixed(3)} (${median(values).toFixed(0).padStart(6)})`.padStart(18);
+    console.log(
+      `${figure.name.padEnd(40)} ${cell(c.oldMedian, q.old)} ${cell(c.newMedian, q.new)}  ${
+        c.ratio.toFixed(3).padStart(7)
+      }  ${`±${(c.spread * 50).toFixed(1)}%`.padStart(6)}  ${c.verdict}`,
+    );
+  }
+  console.log(
+    "\n(q/s in parentheses; spread: half the widest range of either side's rounds, relative to its median)",
+  );
+} finally {
+  await setup?.stop();
+  await bare.stop();
+  await git("worktree", "remove", "--force", worktree).catch(async () => {
+    await Deno.remove(worktree, { recursive: true }).catch(() => {});
+    await git("worktree", "prune");
+  });
+}
