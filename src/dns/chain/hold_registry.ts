@@ -127,7 +127,8 @@ export class HoldRegistry {
 
   /**
    * Holds `request` for `alias`: asks `next` (upstream) at once and waits as the module says.
-   * Past a bound the reply is SERVFAIL at once.
+   * A reply `next` has at once (the cache's) that would be relayed is returned as it is, holding
+   * nothing. Past a bound the reply is SERVFAIL at once.
    */
   hold(
     request: DnsRequest,
@@ -135,12 +136,21 @@ export class HoldRegistry {
     lookup: HoldLookup,
     next: DnsResolver,
   ): DnsReply | Promise<DnsReply> {
-    request.path = "held";
-    if (this.#queue.size >= this.limits.maxPending) return this.#refuse(request, "overflow");
+    if (this.#queue.size >= this.limits.maxPending) {
+      request.path = "held";
+      return this.#refuse(request, "overflow");
+    }
     const fromSource = this.heldFrom(request.source);
     if (fromSource >= this.limits.maxPendingPerSource) {
+      request.path = "held";
       return this.#refuse(request, "source_limit");
     }
+    const upstream = next(request);
+    if (!(upstream instanceof Promise) && upstream && relayable(upstream)) {
+      this.outcomes.relayed++; // a cached name that exists upstream: no promise, no record
+      return upstream;
+    }
+    request.path = "held";
     // held up to --wait-timeout: its bytes get a buffer of their own rather than pin a slab
     request.query.raw = request.query.raw.slice();
     return new Promise<DnsReply>((resolve) => {
@@ -159,7 +169,6 @@ export class HoldRegistry {
       else if (waiting instanceof Set) waiting.add(held);
       else this.#byAlias.set(alias, new Set([waiting, held]));
       this.#arm();
-      const upstream = next(request);
       if (upstream instanceof Promise) upstream.then((reply) => this.#upstreamSettled(held, reply));
       else this.#upstreamSettled(held, upstream);
     });
@@ -184,12 +193,7 @@ export class HoldRegistry {
 
   #upstreamSettled(held: Held, reply: DnsReply): void {
     if (!this.#queue.has(held)) return; // answered, timed out or released meanwhile
-    if (reply) {
-      const summary = responseSummary(reply);
-      if (summary.rcode === RCODE.NOERROR || summary.truncated) {
-        return this.#finish(held, reply, "relayed");
-      }
-    }
+    if (reply && relayable(reply)) return this.#finish(held, reply, "relayed");
     held.negative = reply && reply.slice(); // kept up to --wait-timeout: a buffer of its own
     this.#check(held);
   }
@@ -234,6 +238,12 @@ export class HoldRegistry {
       this.#arm();
     }, Math.max(0, first.deadline - performance.now()));
   }
+}
+
+/** Upstream's NOERROR (with or without answers) or a truncated reply: the name exists there. */
+function relayable(reply: Uint8Array): boolean {
+  const summary = responseSummary(reply);
+  return summary.rcode === RCODE.NOERROR || summary.truncated;
 }
 
 function fallback(held: Held): Uint8Array {
