@@ -67,7 +67,7 @@ export function startWebhook(
   let notAfter: number | undefined;
   const serve = async (tls: TlsMaterial) => {
     if (server) await server.reload(tls);
-    else server = WebhookServer.start(config.webhookListen, handler, tls);
+    else server = await WebhookServer.start(config.webhookListen, handler, tls);
     served = tls;
     try {
       notAfter = certificateValidity(tls.cert).notAfter;

@@ -1,11 +1,13 @@
 /**
  * The webhook's HTTPS layer: `POST /mutate/pods` decoded, decided by {@linkcode reviewPod},
- * encoded. Certificates are swapped without dropping requests: a new listener with the new
- * certificate binds the same port (SO_REUSEPORT) before the old one drains and closes.
+ * encoded. Certificates are swapped without dropping requests: new connections get the new one.
  *
  * @module
  */
 
+import { Buffer } from "node:buffer";
+import https from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "@logtape/logtape";
 import type { HostPort } from "../config/host_port.ts";
 import { reviewPod, type ReviewResult, type ReviewSettings } from "./review.ts";
@@ -19,15 +21,24 @@ export interface TlsMaterial {
 /** Decides reviews; `undefined` settings mean "not ready" (HTTP 503). */
 export type SettingsSource = () => ReviewSettings | undefined;
 
-function json(body: unknown, status: number): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/json" },
-  });
+/** A request as the webhook reads it: the method, the path (no query) and the body's text. */
+export interface WebhookRequest {
+  method: string;
+  path: string;
+  body: string;
 }
 
+/** What the webhook answers: an HTTP status and a document sent as JSON. */
+export interface WebhookReply {
+  status: number;
+  body: unknown;
+}
+
+/** Decides one request; no I/O. */
+export type WebhookHandler = (request: WebhookRequest) => WebhookReply;
+
 /**
- * The request handler, without TLS: testable on its own.
+ * The request handler, without HTTP or TLS: testable on its own.
  *
  * @example
  * ```ts
@@ -35,29 +46,30 @@ function json(body: unknown, status: number): Response {
  * import { getLogger } from "@logtape/logtape";
  * import { webhookHandler } from "./server.ts";
  * const handle = webhookHandler(() => undefined, getLogger(["kubedock-dns", "webhook"]));
- * const response = await handle(new Request("https://x/mutate/pods", { method: "POST", body: "{}" }));
- * assert.deepEqual(response.status, 503); // no settings yet
+ * assert.equal(handle({ method: "POST", path: "/mutate/pods", body: "{}" }).status, 503); // no settings yet
+ * assert.equal(handle({ method: "GET", path: "/mutate/pods", body: "" }).status, 405);
+ * assert.equal(handle({ method: "POST", path: "/other", body: "" }).status, 404);
  * ```
  */
 export function webhookHandler(
   settings: SettingsSource,
   log: Logger,
   onReview?: (result: ReviewResult, elapsedMs: number) => void,
-): (request: Request) => Promise<Response> {
-  return async (request) => {
-    const path = new URL(request.url).pathname;
-    if (path !== "/mutate/pods") return json({ error: `no such path ${path}` }, 404);
-    if (request.method !== "POST") return json({ error: "only POST is allowed" }, 405);
+): WebhookHandler {
+  return ({ method, path, body: text }) => {
+    if (path !== "/mutate/pods") return { status: 404, body: { error: `no such path ${path}` } };
+    if (method !== "POST") return { status: 405, body: { error: "only POST is allowed" } };
     const started = performance.now();
     const current = settings();
     if (!current) {
-      return json({ error: "not ready: the DNS Service's ClusterIP is not known yet" }, 503);
+      const error = "not ready: the DNS Service's ClusterIP is not known yet";
+      return { status: 503, body: { error } };
     }
     let body: unknown;
     try {
-      body = JSON.parse(await request.text());
+      body = JSON.parse(text);
     } catch (error) {
-      return json({ error: `the body is not JSON: ${(error as Error).message}` }, 400);
+      return { status: 400, body: { error: `the body is not JSON: ${(error as Error).message}` } };
     }
     const result = reviewPod(body, current);
     const { pod, operation, allowed, reason } = result.summary;
@@ -72,12 +84,19 @@ export function webhookHandler(
       log.warn("bad admission request: {reason}", { reason });
     }
     onReview?.(result, performance.now() - started);
-    return json(result.body, result.status);
+    return { status: result.status, body: result.body };
   };
 }
 
 /**
  * A running webhook server whose certificate can be replaced.
+ *
+ * It is `node:https`, not `Deno.serve`: Deno.serve leaves Nagle's algorithm on for TLS connections
+ * and writes a response's head and body separately, so with the client's delayed ACK every
+ * response of more than a few hundred bytes to a client asking one review at a time (as
+ * kube-apiserver does per pod) waited about 40 ms (docs/benchmarks.md). Node's server sets
+ * `TCP_NODELAY` and the whole response goes out in one write; `setSecureContext` swaps the
+ * certificate for new connections while those open keep theirs.
  *
  * @example
  * ```ts
@@ -86,33 +105,27 @@ export function webhookHandler(
  * import { generateWebhookCertificates } from "./certificates.ts";
  * import { webhookHandler, WebhookServer } from "./server.ts";
  * const { ca, serving } = await generateWebhookCertificates(["localhost"]);
- * const server = WebhookServer.start({ hostname: "127.0.0.1", port: 0 }, webhookHandler(() => undefined, getLogger(["x"])), serving);
- * const response = await fetch(`https://localhost:${server.address.port}/mutate/pods`, { method: "POST", body: "{}", client: Deno.createHttpClient({ caCerts: [ca.cert] }) });
+ * const server = await WebhookServer.start({ hostname: "127.0.0.1", port: 0 }, webhookHandler(() => undefined, getLogger(["x"])), serving);
+ * const client = Deno.createHttpClient({ caCerts: [ca.cert] });
+ * const response = await fetch(`https://localhost:${server.address.port}/mutate/pods`, { method: "POST", body: "{}", client });
  * await response.body?.cancel();
  * assert.equal(response.status, 503); // no settings yet
  * await server.reload(serving); // a new certificate, no request dropped
+ * client.close();
  * await server.stop();
  * ```
  */
 export class WebhookServer {
-  #server: Deno.HttpServer<Deno.NetAddr>;
-  #listen: HostPort;
-  #handler: (request: Request) => Promise<Response>;
-  #swap: Promise<void> = Promise.resolve();
+  readonly #server: https.Server;
+  readonly #listen: HostPort;
 
-  private constructor(
-    listen: HostPort,
-    handler: (request: Request) => Promise<Response>,
-    tls: TlsMaterial,
-  ) {
+  private constructor(server: https.Server, listen: HostPort) {
+    this.#server = server;
     this.#listen = listen;
-    this.#handler = handler;
-    this.#server = this.#serve(listen.port, tls);
-    this.#listen = { ...listen, port: this.#server.addr.port };
   }
 
   /**
-   * Starts serving HTTPS.
+   * Starts serving HTTPS; resolves once listening (the port is real even when 0 was asked).
    *
    * @example
    * ```ts
@@ -120,20 +133,30 @@ export class WebhookServer {
    * import { getLogger } from "@logtape/logtape";
    * import { generateWebhookCertificates } from "./certificates.ts";
    * import { WebhookServer, webhookHandler } from "./server.ts";
-   * const { ca, serving } = await generateWebhookCertificates(["localhost"]);
-   * const server = WebhookServer.start({ hostname: "127.0.0.1", port: 0 }, webhookHandler(() => undefined, getLogger(["x"])), serving);
-   * const response = await fetch(`https://localhost:${server.address.port}/mutate/pods`, { method: "POST", body: "{}", client: Deno.createHttpClient({ caCerts: [ca.cert] }) });
-   * await response.body?.cancel();
-   * assert.equal(response.status, 503); // no settings yet
+   * const { serving } = await generateWebhookCertificates(["localhost"]);
+   * const server = await WebhookServer.start({ hostname: "127.0.0.1", port: 0 }, webhookHandler(() => undefined, getLogger(["x"])), serving);
+   * assert.ok(server.address.port > 0);
    * await server.stop();
    * ```
    */
-  static start(
+  static async start(
     listen: HostPort,
-    handler: (request: Request) => Promise<Response>,
+    handler: WebhookHandler,
     tls: TlsMaterial,
-  ): WebhookServer {
-    return new WebhookServer(listen, handler, tls);
+  ): Promise<WebhookServer> {
+    const server = https.createServer(
+      { cert: tls.cert, key: tls.key, noDelay: true } as https.ServerOptions,
+      (incoming, outgoing) => serveOne(incoming, outgoing, handler),
+    );
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(listen.port, listen.hostname, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    const port = (server.address() as { port: number }).port;
+    return new WebhookServer(server, { ...listen, port });
   }
 
   /** The bound address. */
@@ -141,32 +164,48 @@ export class WebhookServer {
     return this.#listen;
   }
 
-  /** Serves `tls` from now on; requests in flight on the old listener finish. */
+  /** Serves `tls` on new connections from now on; those open keep theirs until they close. */
   reload(tls: TlsMaterial): Promise<void> {
-    this.#swap = this.#swap.then(async () => {
-      const next = this.#serve(this.#listen.port, tls);
-      const previous = this.#server;
-      this.#server = next;
-      await previous.shutdown();
+    this.#server.setSecureContext({ cert: tls.cert, key: tls.key });
+    return Promise.resolve();
+  }
+
+  /** Stops accepting, closes idle connections and waits for the requests in flight. */
+  stop(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeIdleConnections();
     });
-    return this.#swap;
   }
+}
 
-  /** Stops accepting and waits for requests in flight. */
-  async stop(): Promise<void> {
-    await this.#swap;
-    await this.#server.shutdown();
-  }
-
-  #serve(port: number, tls: TlsMaterial): Deno.HttpServer<Deno.NetAddr> {
-    return Deno.serve({
-      hostname: this.#listen.hostname,
-      port,
-      cert: tls.cert,
-      key: tls.key,
-      reusePort: true,
-      onListen: () => {},
-      onError: (error) => json({ error: `internal error: ${(error as Error).message}` }, 500),
-    }, this.#handler);
-  }
+/** One request: the body read whole as text, the handler's reply written in one piece. */
+function serveOne(
+  incoming: IncomingMessage,
+  outgoing: ServerResponse,
+  handler: WebhookHandler,
+): void {
+  let text = "";
+  incoming.setEncoding("utf8");
+  incoming.on("data", (chunk: string) => text += chunk);
+  incoming.on("end", () => {
+    const url = incoming.url ?? "/";
+    const query = url.indexOf("?");
+    let reply: WebhookReply;
+    try {
+      reply = handler({
+        method: incoming.method ?? "GET",
+        path: query < 0 ? url : url.slice(0, query),
+        body: text,
+      });
+    } catch (error) {
+      reply = { status: 500, body: { error: `internal error: ${(error as Error).message}` } };
+    }
+    const body = JSON.stringify(reply.body);
+    outgoing.writeHead(reply.status, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+    });
+    outgoing.end(body);
+  });
 }
