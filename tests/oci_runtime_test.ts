@@ -57,6 +57,20 @@ const CLUSTER_FIRST_RESOLV_CONF = [
 const CONTRACT_ERRORS =
   /EROFS|read-only file system|NotCapable|PermissionDenied|permission denied|Requires \w+ access|EACCES|EPERM/i;
 
+/** A container's environment variable as the Deployment writes it. */
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { fieldRef?: { fieldPath: string } };
+}
+
+/** Its value as kubelet sets it: a literal, or the downward API's pod IP; others are refused. */
+function envValue(variable: EnvVar): string {
+  if (variable.value !== undefined) return variable.value;
+  if (variable.valueFrom?.fieldRef?.fieldPath === "status.podIP") return POD_IP;
+  throw new Error(`environment variable ${variable.name}: not mapped by this test`);
+}
+
 /** The container command: the `start` task's (permission set `kubedock-dns`), offline. */
 async function entrypoint(): Promise<string[]> {
   const tasks = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks;
@@ -98,7 +112,7 @@ Deno.test("the container contract under runc", async (t) => {
     const deployment = (await renderInstall(`${MANIFESTS_DIR}/base`))
       .find((doc) => doc.kind === "Deployment")!;
     const podSpec = deployment.spec.template.spec;
-    const spec: ContainerSpec & { args: string[]; env: { name: string }[] } = podSpec.containers[0];
+    const spec: ContainerSpec & { args: string[]; env: EnvVar[] } = podSpec.containers[0];
     const runtime = {
       args: [...await entrypoint(), ...spec.args],
       cwd: APP_DIR,
@@ -106,8 +120,7 @@ Deno.test("the container contract under runc", async (t) => {
         PATH: "/usr/local/bin:/usr/bin:/bin",
         DENO_DIR,
         HOSTNAME: "kubedock-dns-0",
-        // the downward API's status.podIP, the one variable the Deployment sets
-        ...Object.fromEntries(spec.env.map(({ name }) => [name, POD_IP])),
+        ...Object.fromEntries(spec.env.map((variable) => [variable.name, envValue(variable)])),
         KUBERNETES_SERVICE_HOST: API_SERVICE_IP,
         KUBERNETES_SERVICE_PORT: "443",
       },
