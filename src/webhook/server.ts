@@ -179,16 +179,46 @@ export class WebhookServer {
   }
 }
 
-/** One request: the body read whole as text, the handler's reply written in one piece. */
+/**
+ * The largest request body read: an AdmissionReview of an UPDATE carries the object twice, and
+ * etcd keeps objects up to 1.5 MiB.
+ */
+export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+/** Writes `reply` as JSON, whole, with a Content-Length. */
+function send(outgoing: ServerResponse, reply: WebhookReply, headers: Record<string, string> = {}) {
+  const body = JSON.stringify(reply.body);
+  outgoing.writeHead(reply.status, {
+    ...headers,
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+  });
+  outgoing.end(body);
+}
+
+/**
+ * One request: the body read whole as text (past {@linkcode MAX_BODY_BYTES}: 413 and the
+ * connection closed), the handler's reply written in one piece.
+ */
 function serveOne(
   incoming: IncomingMessage,
   outgoing: ServerResponse,
   handler: WebhookHandler,
 ): void {
-  let text = "";
-  incoming.setEncoding("utf8");
-  incoming.on("data", (chunk: string) => text += chunk);
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  incoming.on("data", (chunk: Uint8Array) => {
+    bytes += chunk.length;
+    if (bytes <= MAX_BODY_BYTES) chunks.push(chunk);
+    else if (!outgoing.headersSent) {
+      chunks.length = 0; // the rest is read and dropped until the connection closes after this
+      const error = `the body is larger than ${MAX_BODY_BYTES} bytes`;
+      send(outgoing, { status: 413, body: { error } }, { connection: "close" });
+    }
+  });
   incoming.on("end", () => {
+    if (bytes > MAX_BODY_BYTES) return;
+    const text = Buffer.concat(chunks).toString("utf8");
     const url = incoming.url ?? "/";
     const query = url.indexOf("?");
     let reply: WebhookReply;
@@ -201,11 +231,6 @@ function serveOne(
     } catch (error) {
       reply = { status: 500, body: { error: `internal error: ${(error as Error).message}` } };
     }
-    const body = JSON.stringify(reply.body);
-    outgoing.writeHead(reply.status, {
-      "content-type": "application/json",
-      "content-length": Buffer.byteLength(body),
-    });
-    outgoing.end(body);
+    send(outgoing, reply);
   });
 }
