@@ -93,6 +93,29 @@ export function buildResolver(options: DnsServerOptions, probe: LoopProbe): DnsR
   );
 }
 
+/** Tries for one UDP and TCP port pair when the port is chosen by the system (port 0). */
+const EPHEMERAL_ATTEMPTS = 10;
+
+/**
+ * The UDP socket and the TCP listener on one port. With port 0 the system picks the UDP port,
+ * and its TCP twin may be taken (by an outgoing connection's ephemeral port): another pair is
+ * tried then, a few times.
+ */
+function bindBoth(listen: HostPort): { udp: Deno.DatagramConn; tcp: Deno.Listener; port: number } {
+  for (let attempt = 1;; attempt++) {
+    const udp = Deno.listenDatagram({ ...listen, transport: "udp" });
+    const port = (udp.addr as Deno.NetAddr).port;
+    try {
+      return { udp, tcp: Deno.listen({ hostname: listen.hostname, port }), port };
+    } catch (error) {
+      udp.close();
+      const retry = listen.port === 0 && error instanceof Deno.errors.AddrInUse &&
+        attempt < EPHEMERAL_ATTEMPTS;
+      if (!retry) throw error;
+    }
+  }
+}
+
 /**
  * Starts the DNS server on UDP and TCP.
  *
@@ -117,15 +140,7 @@ export function startDnsServer(options: DnsServerOptions): DnsServer {
   const resolve = buildResolver(options, probe);
   /** replies being worked out or sent: the drain waits for them */
   const pending = new PendingReplies();
-  const udp = Deno.listenDatagram({ ...options.listen, transport: "udp" });
-  const port = (udp.addr as Deno.NetAddr).port;
-  let tcp: Deno.Listener;
-  try {
-    tcp = Deno.listen({ hostname: options.listen.hostname, port });
-  } catch (error) {
-    udp.close();
-    throw error;
-  }
+  const { udp, tcp, port } = bindBoth(options.listen);
   const { denied } = state;
   const udpDone = serveUdp(udp, { resolve, stats, observe: options.observe, pending, denied });
   const tcpServer: TcpServer = serveTcp(tcp, {

@@ -43,8 +43,8 @@ export interface RuntimeInput {
   mounts: BindMount[];
 }
 
-/** Every capability runc knows; `drop: ["ALL"]` leaves none of them. */
-const ALL_CAPABILITIES = [
+/** containerd's default set: what a container keeps when its securityContext drops nothing. */
+const DEFAULT_CAPABILITIES = [
   "CAP_CHOWN",
   "CAP_DAC_OVERRIDE",
   "CAP_FSETID",
@@ -61,9 +61,6 @@ const ALL_CAPABILITIES = [
   "CAP_AUDIT_WRITE",
 ];
 
-/** containerd's default set, what a container keeps when it drops nothing. */
-const DEFAULT_CAPABILITIES = ALL_CAPABILITIES;
-
 /**
  * The capabilities left after the securityContext's `drop` and `add`.
  *
@@ -77,8 +74,10 @@ const DEFAULT_CAPABILITIES = ALL_CAPABILITIES;
  */
 export function capabilities(spec: { drop?: string[]; add?: string[] } = {}): string[] {
   const named = (names: string[] = []) => names.map((name) => `CAP_${name}`);
-  const dropped = spec.drop?.includes("ALL") ? ALL_CAPABILITIES : named(spec.drop);
-  const kept = DEFAULT_CAPABILITIES.filter((cap) => !dropped.includes(cap));
+  const dropped = named(spec.drop);
+  const kept = spec.drop?.includes("ALL")
+    ? []
+    : DEFAULT_CAPABILITIES.filter((cap) => !dropped.includes(cap));
   return [...new Set([...kept, ...named(spec.add)])];
 }
 
