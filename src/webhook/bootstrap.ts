@@ -102,48 +102,51 @@ function secretBody(name: string, tls: BootstrappedTls, resourceVersion?: string
   };
 }
 
-/** Creates the Secret; another replica's (409) is as good. Returns what the Secret holds. */
-async function createSecret(options: BootstrapOptions): Promise<StoredTls> {
+/**
+ * Writes new material into the Secret: created when there was none, else replaced naming the
+ * resourceVersion read. Another replica that created or renewed it first wins (409) and its
+ * material is used. Returns what the Secret holds afterwards.
+ */
+async function writeSecret(
+  options: BootstrapOptions,
+  tls: BootstrappedTls,
+  previous?: StoredTls,
+): Promise<StoredTls> {
   const { api, secretName, log } = options;
-  const certs = await makeCertificates(options);
-  const tls = { ...certs.serving, caCert: pemBundle([certs.ca.cert]) };
+  const secrets = `/api/v1/namespaces/${api.namespace}/secrets`;
+  const done = previous ? "renewed" : "created";
   try {
-    await api.json("POST", `/api/v1/namespaces/${api.namespace}/secrets`, {
-      body: secretBody(secretName, tls),
+    await api.json(previous ? "PUT" : "POST", previous ? `${secrets}/${secretName}` : secrets, {
+      body: secretBody(secretName, tls, previous?.resourceVersion),
     });
-    log.info("created TLS Secret {secret}", { secret: secretName });
+    log.info("{done} the webhook CA and certificate in Secret {secret}", {
+      done,
+      secret: secretName,
+    });
   } catch (error) {
     if (!(error instanceof KubeApiError && error.status === 409)) throw error;
-    log.info("TLS Secret {secret} was created by another replica; using it", {
+    log.info("Secret {secret} was {done} by another replica; using it", {
       secret: secretName,
+      done,
     });
   }
   const stored = await readSecret(api, secretName);
-  if (!stored) throw new Error(`Secret ${secretName} vanished right after it was created`);
+  if (!stored) throw new Error(`Secret ${secretName} vanished right after it was ${done}`);
   return stored;
 }
 
-/** Replaces CA and certificate, naming the version read; a replica that raced ahead wins (409). */
+/** The Secret's first material: a new CA and the certificate it signed. */
+async function createSecret(options: BootstrapOptions): Promise<StoredTls> {
+  const certs = await makeCertificates(options);
+  return await writeSecret(options, { ...certs.serving, caCert: pemBundle([certs.ca.cert]) });
+}
+
+/** A renewal: a new CA first in the bundle, the previous one kept while valid. */
 async function renewSecret(options: BootstrapOptions, stored: StoredTls): Promise<StoredTls> {
-  const { api, secretName, log } = options;
   const now = options.now?.() ?? Date.now();
   const certs = await makeCertificates(options);
-  const tls = {
-    ...certs.serving,
-    caCert: rotatedBundle(certs.ca.cert, stored.tls.caCert, now),
-  };
-  try {
-    await api.json("PUT", `/api/v1/namespaces/${api.namespace}/secrets/${secretName}`, {
-      body: secretBody(secretName, tls, stored.resourceVersion),
-    });
-    log.info("renewed the webhook CA and certificate in Secret {secret}", { secret: secretName });
-  } catch (error) {
-    if (!(error instanceof KubeApiError && error.status === 409)) throw error;
-    log.info("Secret {secret} was renewed by another replica; using it", { secret: secretName });
-  }
-  const renewed = await readSecret(api, secretName);
-  if (!renewed) throw new Error(`Secret ${secretName} vanished during its renewal`);
-  return renewed;
+  const caCert = rotatedBundle(certs.ca.cert, stored.tls.caCert, now);
+  return await writeSecret(options, { ...certs.serving, caCert }, stored);
 }
 
 /**

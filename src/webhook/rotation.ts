@@ -88,18 +88,22 @@ export function rotatedBundle(newCa: string, previous: string, now: number): str
 
 /**
  * How long to wait before looking at the certificate again: the reload interval, or less when
- * renewal falls due sooner.
+ * renewal of a certificate valid until `notAfter` falls due sooner.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { nextCheckMs } from "./rotation.ts";
- * import { generateWebhookCertificates } from "./certificates.ts";
- * const { serving } = await generateWebhookCertificates(["x.ci.svc"], 365);
- * assert.equal(nextCheckMs(serving.cert, 365 * 86_400_000, 10_000, Date.now()), 10_000);
+ * const year = 365 * 86_400_000;
+ * assert.equal(nextCheckMs(Date.now() + year, year, 10_000, Date.now()), 10_000);
+ * assert.equal(nextCheckMs(1_000 + year / 3, year, 10_000, 0), 1_000); // due in a second
  * ```
  */
-export function nextCheckMs(pem: string, lifetimeMs: number, intervalMs: number, now: number) {
-  const due = certificateValidity(pem).notAfter - lifetimeMs / 3 - now;
-  return Math.max(0, Math.min(intervalMs, due));
+export function nextCheckMs(
+  notAfter: number,
+  lifetimeMs: number,
+  intervalMs: number,
+  now: number,
+): number {
+  return Math.max(0, Math.min(intervalMs, notAfter - lifetimeMs / 3 - now));
 }

@@ -66,7 +66,7 @@ export function startWebhook(
   let served: TlsMaterial | undefined;
   let notAfter: number | undefined;
   const serve = async (tls: TlsMaterial) => {
-    if (server) await server.reload(tls);
+    if (server) server.reload(tls);
     else server = await WebhookServer.start(config.webhookListen, handler, tls);
     served = tls;
     try {
@@ -121,9 +121,10 @@ export function startWebhook(
         });
       }
       if (stop.signal.aborted) return;
-      const wait = served
-        ? nextCheckMs(served.cert, config.certLifetimeMs, config.tlsReloadIntervalMs, Date.now())
-        : config.tlsReloadIntervalMs;
+      const { certLifetimeMs, tlsReloadIntervalMs } = config;
+      const wait = notAfter === undefined
+        ? tlsReloadIntervalMs
+        : nextCheckMs(notAfter, certLifetimeMs, tlsReloadIntervalMs, Date.now());
       timer = setTimeout(look, wait);
     };
     timer = setTimeout(look, config.tlsReloadIntervalMs);

@@ -94,9 +94,10 @@ export function webhookHandler(
  * It is `node:https`, not `Deno.serve`: Deno.serve leaves Nagle's algorithm on for TLS connections
  * and writes a response's head and body separately, so with the client's delayed ACK every
  * response of more than a few hundred bytes to a client asking one review at a time (as
- * kube-apiserver does per pod) waited about 40 ms (docs/benchmarks.md). Node's server sets
- * `TCP_NODELAY` and the whole response goes out in one write; `setSecureContext` swaps the
- * certificate for new connections while those open keep theirs.
+ * kube-apiserver does per pod) waited about 40 ms (docs/benchmarks.md). Node's server writes the
+ * whole response at once (which alone removed the wait in a probe with `noDelay` off) and is asked
+ * for `TCP_NODELAY` too; `setSecureContext` swaps the certificate for new connections while those
+ * open keep theirs.
  *
  * @example
  * ```ts
@@ -110,7 +111,7 @@ export function webhookHandler(
  * const response = await fetch(`https://localhost:${server.address.port}/mutate/pods`, { method: "POST", body: "{}", client });
  * await response.body?.cancel();
  * assert.equal(response.status, 503); // no settings yet
- * await server.reload(serving); // a new certificate, no request dropped
+ * server.reload(serving); // from now on new connections get this certificate
  * client.close();
  * await server.stop();
  * ```
@@ -165,9 +166,8 @@ export class WebhookServer {
   }
 
   /** Serves `tls` on new connections from now on; those open keep theirs until they close. */
-  reload(tls: TlsMaterial): Promise<void> {
+  reload(tls: TlsMaterial): void {
     this.#server.setSecureContext({ cert: tls.cert, key: tls.key });
-    return Promise.resolve();
   }
 
   /** Stops accepting, closes idle connections and waits for the requests in flight. */
