@@ -11,7 +11,7 @@
 import type { DnsReply, DnsRequest, DnsResolver } from "./handler.ts";
 import { SEARCH_MEMORY_GRACE_MS, SearchListMemory } from "./search_memory.ts";
 import { serverFailure } from "../wire/reply.ts";
-import { RCODE, responseSummary } from "../wire/message.ts";
+import { RCODE } from "../wire/message.ts";
 
 /** How a query that entered the hold path ended. */
 export type HoldOutcome =
@@ -240,10 +240,12 @@ export class HoldRegistry {
   }
 }
 
-/** Upstream's NOERROR (with or without answers) or a truncated reply: the name exists there. */
+/**
+ * Upstream's NOERROR (with or without answers) or a truncated reply: the name exists there. Read
+ * from the header bytes (no summary object: the cache's hits of bare names pass here).
+ */
 function relayable(reply: Uint8Array): boolean {
-  const summary = responseSummary(reply);
-  return summary.rcode === RCODE.NOERROR || summary.truncated;
+  return (reply[3] & 0x0f) === RCODE.NOERROR || (reply[2] & 0x02) !== 0;
 }
 
 function fallback(held: Held): Uint8Array {
