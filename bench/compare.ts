@@ -16,6 +16,7 @@
  * @module
  */
 
+import { commandOutput } from "../src/testing/command.ts";
 import { compareFigure, type Comparison, median } from "./compare_stats.ts";
 import {
   type BenchSetup,
@@ -43,10 +44,7 @@ const rounds = flag("--rounds", 3, 20, 3);
 const seconds = flag("--seconds", 3, 60);
 
 async function git(...args: string[]): Promise<string> {
-  const done = await new Deno.Command("git", { args, stdout: "piped", stderr: "piped" }).output();
-  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes).trim();
-  if (!done.success) throw new Error(`git ${args.join(" ")}: ${text(done.stderr)}`);
-  return text(done.stdout);
+  return (await commandOutput("git", args)).trim();
 }
 
 const oldCommit = await git("rev-parse", "--verify", `${rev}^{commit}`);

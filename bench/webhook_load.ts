@@ -43,6 +43,16 @@ const requests = Array.from({ length: reviews }, (_, i) => {
   return whole;
 });
 
+/** Where a response's body starts: just past the head's blank line (-1: not all read yet). */
+function afterHead(bytes: Uint8Array): number {
+  for (let i = 3; i < bytes.length; i++) {
+    if (bytes[i] === 10 && bytes[i - 1] === 13 && bytes[i - 2] === 10 && bytes[i - 3] === 13) {
+      return i + 1;
+    }
+  }
+  return -1;
+}
+
 /** One keep-alive connection: sends a request, reads one response (content-length framed). */
 class Connection {
   #buffer = new Uint8Array(0);
@@ -61,11 +71,10 @@ class Connection {
     let written = 0;
     while (written < request.length) written += await this.conn.write(request.subarray(written));
     for (;;) {
-      const text = decoder.decode(this.#buffer);
-      const headEnd = text.indexOf("\r\n\r\n");
-      if (headEnd >= 0) {
-        const length = Number(/content-length: (\d+)/i.exec(text.slice(0, headEnd))?.[1]);
-        const total = encoder.encode(text.slice(0, headEnd + 4)).length + length;
+      const bodyStart = afterHead(this.#buffer);
+      if (bodyStart >= 0) {
+        const head = decoder.decode(this.#buffer.subarray(0, bodyStart));
+        const total = bodyStart + Number(/content-length: (\d+)/i.exec(head)?.[1]);
         if (this.#buffer.length >= total) {
           const response = decoder.decode(this.#buffer.subarray(0, total));
           this.#buffer = this.#buffer.slice(total);

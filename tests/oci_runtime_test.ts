@@ -182,18 +182,11 @@ Deno.test("the container contract under runc", async (t) => {
     });
 
     await t.step(
-      "its process: uid 65532, no capabilities, no new privileges, seccomp",
+      "its process: uid 65532, no capabilities, no new privileges, seccomp, its memory limit",
       async () => {
-        const state = JSON.parse(
-          new TextDecoder().decode(
-            (await new Deno.Command("runc", {
-              args: ["--root", "/tmp/kubedock-dns-runc", "state", container!.id],
-              stdout: "piped",
-            }).output()).stdout,
-          ),
-        );
+        const pid = await container!.pid();
         // read with cat: Deno lets a test read /proc only with every permission
-        const status = (await node.exec(podNs, "cat", [`/proc/${state.pid}/status`])).stdout;
+        const status = (await node.exec(podNs, "cat", [`/proc/${pid}/status`])).stdout;
         const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, "m").exec(status)?.[1];
         assert.match(field("Uid")!, /^65532\s+65532\s+65532\s+65532$/);
         assert.match(field("Gid")!, /^65532\s+65532\s+65532\s+65532$/);
@@ -202,9 +195,10 @@ Deno.test("the container contract under runc", async (t) => {
         }
         assert.equal(field("NoNewPrivs"), "1");
         assert.equal(field("Seccomp"), "2", "filter mode");
-        const mounts = (await node.exec(podNs, "cat", [`/proc/${state.pid}/mountinfo`])).stdout;
+        const mounts = (await node.exec(podNs, "cat", [`/proc/${pid}/mountinfo`])).stdout;
         const root = mounts.split("\n").map((line) => line.split(" ")).find((f) => f[4] === "/");
         assert.ok(root?.[5].split(",").includes("ro"), `the root is mounted read-only: ${root}`);
+        assert.equal(await container!.memoryLimit(), 256 * 2 ** 20, "the Deployment's limit");
       },
     );
 

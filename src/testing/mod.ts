@@ -13,6 +13,7 @@ export {
   startDnsmasq,
   waitForTcp,
 } from "./dnsmasq.ts";
+export { commandOutput } from "./command.ts";
 export { eventually } from "./eventually.ts";
 export {
   bootstrappedWebhookArgs,

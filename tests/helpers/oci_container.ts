@@ -3,6 +3,7 @@
  * links, the program, its npm dependencies cached by `deno install --frozen` as the Dockerfile
  * does), and runc running it as root of the host would for a CRI runtime. Root only.
  */
+import { commandOutput } from "../../src/testing/command.ts";
 import type { ociConfig } from "./oci_config.ts";
 
 /** Where the image keeps the program and Deno's cache. */
@@ -16,21 +17,6 @@ const APP_FILES = ["deno.json", "deno.lock", "main.ts", "src"];
 
 /** runc's state folder for these tests: `removeLeftovers` clears what a killed run left. */
 const RUNC_ROOT = "/tmp/kubedock-dns-runc";
-
-async function output(command: string, args: string[], options: Deno.CommandOptions = {}) {
-  const done = await new Deno.Command(command, {
-    ...options,
-    args,
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  if (!done.success) {
-    throw new Error(`${command} ${args.join(" ")} failed (${done.code}): ${text(done.stderr)}`);
-  }
-  return text(done.stdout);
-}
 
 /**
  * The shared libraries `binary` loads, by absolute path, as `ldd` lists them (the vDSO has none).
@@ -52,15 +38,24 @@ export async function buildRootfs(bundle: string, repo: string): Promise<void> {
   await Deno.chmod(rootfs, 0o755);
   const deno = Deno.execPath();
   // cp, not Deno.copyFile: the binary and libraries stay outside the test's read permission
-  await output("cp", ["-L", deno, `${rootfs}${DENO_BINARY}`]);
-  await output("cp", ["-L", "--parents", ...linkedLibraries(await output("ldd", [deno])), rootfs]);
+  await commandOutput("cp", ["-L", deno, `${rootfs}${DENO_BINARY}`]);
+  await commandOutput("cp", [
+    "-L",
+    "--parents",
+    ...linkedLibraries(await commandOutput("ldd", [deno])),
+    rootfs,
+  ]);
   await Deno.mkdir(`${rootfs}${APP_DIR}`, { mode: 0o755 });
-  await output("cp", ["-R", ...APP_FILES.map((file) => `${repo}/${file}`), `${rootfs}${APP_DIR}`]);
-  await output("deno", ["install", "--frozen", "--entrypoint", "main.ts"], {
+  await commandOutput("cp", [
+    "-R",
+    ...APP_FILES.map((file) => `${repo}/${file}`),
+    `${rootfs}${APP_DIR}`,
+  ]);
+  await commandOutput("deno", ["install", "--frozen", "--entrypoint", "main.ts"], {
     cwd: `${rootfs}${APP_DIR}`,
     env: { DENO_DIR: `${rootfs}${DENO_DIR}`, NO_COLOR: "1" },
   });
-  await output("chmod", ["-R", "a+rX", rootfs]);
+  await commandOutput("chmod", ["-R", "a+rX", rootfs]);
 }
 
 /** Writes the bundle's config.json. */
@@ -99,9 +94,9 @@ export class RuncContainer {
 
   /** Deletes (killing first) every container in the tests' runc state folder. */
   static async removeLeftovers(): Promise<void> {
-    const listed = await output("runc", ["--root", RUNC_ROOT, "list", "-q"]).catch(() => "");
+    const listed = await commandOutput("runc", ["--root", RUNC_ROOT, "list", "-q"]).catch(() => "");
     for (const id of listed.split("\n").filter(Boolean)) {
-      await output("runc", ["--root", RUNC_ROOT, "delete", "--force", id]).catch(() => {});
+      await commandOutput("runc", ["--root", RUNC_ROOT, "delete", "--force", id]).catch(() => {});
     }
   }
 
@@ -115,14 +110,27 @@ export class RuncContainer {
     return this.#child.status;
   }
 
+  /** The pid of the container's first process, as the host sees it (`runc state`). */
+  async pid(): Promise<number> {
+    return JSON.parse(await commandOutput("runc", ["--root", RUNC_ROOT, "state", this.id])).pid;
+  }
+
+  /** The memory limit its cgroup enforces, in bytes (`runc events --stats`). */
+  async memoryLimit(): Promise<number> {
+    const events = await commandOutput("runc", ["--root", RUNC_ROOT, "events", "--stats", this.id]);
+    return JSON.parse(events).data.memory.usage.limit;
+  }
+
   /** Sends `signal` to the container's first process. */
   async kill(signal: "TERM" | "KILL"): Promise<void> {
-    await output("runc", ["--root", RUNC_ROOT, "kill", this.id, signal]);
+    await commandOutput("runc", ["--root", RUNC_ROOT, "kill", this.id, signal]);
   }
 
   /** Kills and deletes it, whatever state it is in; waits for runc to end. */
   async remove(): Promise<void> {
-    await output("runc", ["--root", RUNC_ROOT, "delete", "--force", this.id]).catch(() => {});
+    await commandOutput("runc", ["--root", RUNC_ROOT, "delete", "--force", this.id]).catch(
+      () => {},
+    );
     try {
       this.#child.kill("SIGKILL");
     } catch { /* ended */ }
