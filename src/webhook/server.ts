@@ -1,16 +1,22 @@
 /**
- * The webhook's HTTPS layer: `POST /mutate/pods` decoded, decided by {@linkcode reviewPod},
- * encoded. Certificates are swapped without dropping requests: new connections get the new one.
+ * The webhook's HTTPS server: a `Deno.listenTls` listener whose connections are served by
+ * connection.ts, bounds on open connections and their deadlines, certificates swapped for new
+ * connections, and a drain on stop.
+ *
+ * It is neither `Deno.serve` nor `node:https` (docs/benchmarks.md). Deno.serve writes a
+ * response's head and body apart with Nagle's algorithm on, so with the client's delayed ACK a
+ * review asked one at a time (as kube-apiserver asks per pod) waited about 40 ms. `node:https`
+ * writes whole responses, but its streams, timers and parser allocated about 20 KB per review:
+ * under `--optimize-for-size` the young generation filled every few milliseconds and full
+ * collections of 6–13 ms set the p99. Here a review is read into one buffer per connection and
+ * answered with one write.
  *
  * @module
  */
 
-import { Buffer } from "node:buffer";
-import https from "node:https";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Logger } from "@logtape/logtape";
 import type { HostPort } from "../config/host_port.ts";
-import { reviewPod, type ReviewResult, type ReviewSettings } from "./review.ts";
+import { REQUEST_MS, serveConnection, WebhookConnection } from "./connection.ts";
+import type { WebhookHandler } from "./handler.ts";
 
 /** A certificate chain and key, PEM. */
 export interface TlsMaterial {
@@ -18,93 +24,21 @@ export interface TlsMaterial {
   key: string;
 }
 
-/** Decides reviews; `undefined` settings mean "not ready" (HTTP 503). */
-export type SettingsSource = () => ReviewSettings | undefined;
-
-/** A request as the webhook reads it: the method, the path (no query) and the body's text. */
-export interface WebhookRequest {
-  method: string;
-  path: string;
-  body: string;
-}
-
-/** What the webhook answers: an HTTP status and a document sent as JSON. */
-export interface WebhookReply {
-  status: number;
-  body: unknown;
-}
-
-/** Decides one request; no I/O. */
-export type WebhookHandler = (request: WebhookRequest) => WebhookReply;
-
-/**
- * The request handler, without HTTP or TLS: testable on its own.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { getLogger } from "@logtape/logtape";
- * import { webhookHandler } from "./server.ts";
- * const handle = webhookHandler(() => undefined, getLogger(["kubedock-dns", "webhook"]));
- * assert.equal(handle({ method: "POST", path: "/mutate/pods", body: "{}" }).status, 503); // no settings yet
- * assert.equal(handle({ method: "GET", path: "/mutate/pods", body: "" }).status, 405);
- * assert.equal(handle({ method: "POST", path: "/other", body: "" }).status, 404);
- * ```
- */
-export function webhookHandler(
-  settings: SettingsSource,
-  log: Logger,
-  onReview?: (result: ReviewResult, elapsedMs: number) => void,
-): WebhookHandler {
-  return ({ method, path, body: text }) => {
-    if (path !== "/mutate/pods") return { status: 404, body: { error: `no such path ${path}` } };
-    if (method !== "POST") return { status: 405, body: { error: "only POST is allowed" } };
-    const started = performance.now();
-    const current = settings();
-    if (!current) {
-      const error = "not ready: the DNS Service's ClusterIP is not known yet";
-      return { status: 503, body: { error } };
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch (error) {
-      return { status: 400, body: { error: `the body is not JSON: ${(error as Error).message}` } };
-    }
-    const result = reviewPod(body, current);
-    const { pod, operation, allowed, reason } = result.summary;
-    if (result.status === 200) {
-      log.info("admission {operation} pod {pod}: {decision} ({reason})", {
-        operation,
-        pod,
-        decision: allowed ? "allowed" : "denied",
-        reason,
-      });
-    } else {
-      log.warn("bad admission request: {reason}", { reason });
-    }
-    onReview?.(result, performance.now() - started);
-    return { status: result.status, body: result.body };
-  };
-}
+/** Open connections past which a new one is closed at once (kube-apiserver keeps a few). */
+export const MAX_CONNECTIONS = 1_000;
+/** How often deadlines are checked. */
+const SWEEP_MS = 1_000;
 
 /**
  * A running webhook server whose certificate can be replaced.
- *
- * It is `node:https`, not `Deno.serve`: Deno.serve leaves Nagle's algorithm on for TLS connections
- * and writes a response's head and body separately, so with the client's delayed ACK every
- * response of more than a few hundred bytes to a client asking one review at a time (as
- * kube-apiserver does per pod) waited about 40 ms (docs/benchmarks.md). Node's server writes the
- * whole response at once (which alone removed the wait in a probe with `noDelay` off) and is asked
- * for `TCP_NODELAY` too; `setSecureContext` swaps the certificate for new connections while those
- * open keep theirs.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { getLogger } from "@logtape/logtape";
  * import { generateWebhookCertificates } from "./certificates.ts";
- * import { webhookHandler, WebhookServer } from "./server.ts";
+ * import { webhookHandler } from "./handler.ts";
+ * import { WebhookServer } from "./server.ts";
  * const { ca, serving } = await generateWebhookCertificates(["localhost"]);
  * const server = await WebhookServer.start({ hostname: "127.0.0.1", port: 0 }, webhookHandler(() => undefined, getLogger(["x"])), serving);
  * const client = Deno.createHttpClient({ caCerts: [ca.cert] });
@@ -117,120 +51,128 @@ export function webhookHandler(
  * ```
  */
 export class WebhookServer {
-  readonly #server: https.Server;
-  readonly #listen: HostPort;
+  #listener: Deno.TlsListener;
+  readonly #address: HostPort;
+  readonly #handler: WebhookHandler;
+  readonly #connections = new Set<WebhookConnection>();
+  readonly #sweeper: ReturnType<typeof setInterval>;
+  #stopping = false;
+  #drained: (() => void) | undefined;
 
-  private constructor(server: https.Server, listen: HostPort) {
-    this.#server = server;
-    this.#listen = listen;
+  private constructor(listener: Deno.TlsListener, address: HostPort, handler: WebhookHandler) {
+    this.#listener = listener;
+    this.#address = address;
+    this.#handler = handler;
+    this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
+    Deno.unrefTimer(this.#sweeper);
+    this.#accept(listener);
   }
 
   /**
    * Starts serving HTTPS; resolves once listening (the port is real even when 0 was asked).
+   * A certificate or key that cannot be read rejects here.
    *
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { getLogger } from "@logtape/logtape";
    * import { generateWebhookCertificates } from "./certificates.ts";
-   * import { WebhookServer, webhookHandler } from "./server.ts";
+   * import { WebhookServer } from "./server.ts";
    * const { serving } = await generateWebhookCertificates(["localhost"]);
-   * const server = await WebhookServer.start({ hostname: "127.0.0.1", port: 0 }, webhookHandler(() => undefined, getLogger(["x"])), serving);
+   * const server = await WebhookServer.start({ hostname: "127.0.0.1", port: 0 }, () => ({ status: 200, body: {} }), serving);
    * assert.ok(server.address.port > 0);
    * await server.stop();
    * ```
    */
-  static async start(
+  static start(
     listen: HostPort,
     handler: WebhookHandler,
     tls: TlsMaterial,
   ): Promise<WebhookServer> {
-    const server = https.createServer(
-      { cert: tls.cert, key: tls.key, noDelay: true } as https.ServerOptions,
-      (incoming, outgoing) => serveOne(incoming, outgoing, handler),
-    );
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(listen.port, listen.hostname, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    const port = (server.address() as { port: number }).port;
-    return new WebhookServer(server, { ...listen, port });
+    try {
+      const listener = listenOn(listen, tls);
+      const { port } = listener.addr;
+      return Promise.resolve(new WebhookServer(listener, { ...listen, port }, handler));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** The bound address. */
   get address(): HostPort {
-    return this.#listen;
+    return this.#address;
   }
 
-  /** Serves `tls` on new connections from now on; those open keep theirs until they close. */
+  /**
+   * Serves `tls` on new connections from now on; those open keep theirs until they close. A
+   * second listener with the new certificate binds the same port (`SO_REUSEPORT`), then the old
+   * one closes: a connection the kernel queued on the old one in that instant is reset. A
+   * certificate that cannot be read throws and the old one stays.
+   */
   reload(tls: TlsMaterial): void {
-    this.#server.setSecureContext({ cert: tls.cert, key: tls.key });
+    if (this.#stopping) return;
+    const next = listenOn(this.#address, tls);
+    const previous = this.#listener;
+    this.#listener = next;
+    this.#accept(next);
+    previous.close();
   }
 
   /** Stops accepting, closes idle connections and waits for the requests in flight. */
   stop(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeIdleConnections();
-    });
+    if (!this.#stopping) {
+      this.#stopping = true;
+      clearInterval(this.#sweeper);
+      try {
+        this.#listener.close();
+      } catch { /* closed */ }
+      for (const connection of this.#connections) {
+        connection.stopping = true;
+        if (!connection.busy) connection.close();
+      }
+    }
+    if (this.#connections.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drained = resolve);
+  }
+
+  async #accept(listener: Deno.TlsListener): Promise<void> {
+    for (;;) {
+      let conn: Deno.TlsConn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (this.#stopping || listener !== this.#listener) return; // closed by stop or reload
+        if (error instanceof Deno.errors.BadResource) return;
+        await new Promise((resolve) => setTimeout(resolve, 10)); // e.g. out of file descriptors
+        continue;
+      }
+      if (this.#stopping || this.#connections.size >= MAX_CONNECTIONS) {
+        conn.close();
+        continue;
+      }
+      const connection = new WebhookConnection(conn, performance.now() + REQUEST_MS);
+      this.#connections.add(connection);
+      serveConnection(connection, this.#handler).finally(() => {
+        this.#connections.delete(connection);
+        if (this.#stopping && this.#connections.size === 0) this.#drained?.();
+      });
+    }
+  }
+
+  /** Closes connections past their deadline. */
+  #sweep(): void {
+    const now = performance.now();
+    for (const connection of this.#connections) if (connection.expired(now)) connection.close();
   }
 }
 
-/**
- * The largest request body read: an AdmissionReview of an UPDATE carries the object twice, and
- * etcd keeps objects up to 1.5 MiB.
- */
-export const MAX_BODY_BYTES = 6 * 1024 * 1024;
-
-/** Writes `reply` as JSON, whole, with a Content-Length. */
-function send(outgoing: ServerResponse, reply: WebhookReply, headers: Record<string, string> = {}) {
-  const body = JSON.stringify(reply.body);
-  outgoing.writeHead(reply.status, {
-    ...headers,
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(body),
-  });
-  outgoing.end(body);
-}
-
-/**
- * One request: the body read whole as text (past {@linkcode MAX_BODY_BYTES}: 413 and the
- * connection closed), the handler's reply written in one piece.
- */
-function serveOne(
-  incoming: IncomingMessage,
-  outgoing: ServerResponse,
-  handler: WebhookHandler,
-): void {
-  const chunks: Uint8Array[] = [];
-  let bytes = 0;
-  incoming.on("data", (chunk: Uint8Array) => {
-    bytes += chunk.length;
-    if (bytes <= MAX_BODY_BYTES) chunks.push(chunk);
-    else if (!outgoing.headersSent) {
-      chunks.length = 0; // the rest is read and dropped until the connection closes after this
-      const error = `the body is larger than ${MAX_BODY_BYTES} bytes`;
-      send(outgoing, { status: 413, body: { error } }, { connection: "close" });
-    }
-  });
-  incoming.on("end", () => {
-    if (bytes > MAX_BODY_BYTES) return;
-    const text = Buffer.concat(chunks).toString("utf8");
-    const url = incoming.url ?? "/";
-    const query = url.indexOf("?");
-    let reply: WebhookReply;
-    try {
-      reply = handler({
-        method: incoming.method ?? "GET",
-        path: query < 0 ? url : url.slice(0, query),
-        body: text,
-      });
-    } catch (error) {
-      reply = { status: 500, body: { error: `internal error: ${(error as Error).message}` } };
-    }
-    send(outgoing, reply);
-  });
+function listenOn(listen: HostPort, tls: TlsMaterial): Deno.TlsListener {
+  return Deno.listenTls(
+    {
+      hostname: listen.hostname,
+      port: listen.port,
+      cert: tls.cert,
+      key: tls.key,
+      reusePort: true,
+    } as Deno.ListenTlsOptions & Deno.TlsCertifiedKeyPem,
+  );
 }
