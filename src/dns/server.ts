@@ -7,7 +7,13 @@
 import type { HostPort } from "../config/host_port.ts";
 import type { NetworkIndex } from "../index/network_index.ts";
 import { cacheHandler } from "./chain/cache.ts";
-import { chain, type DnsHandler, type DnsRequest, type DnsResolver } from "./chain/handler.ts";
+import {
+  chain,
+  type DnsHandler,
+  type DnsRequest,
+  type DnsResolver,
+  stampArrival,
+} from "./chain/handler.ts";
 import type { QueryObserver } from "./sockets/dispatch.ts";
 import { forwardHandler } from "./chain/forward.ts";
 import { holdHandler } from "./chain/hold.ts";
@@ -81,6 +87,7 @@ export function buildResolver(options: DnsServerOptions, probe: LoopProbe): DnsR
     : [];
   return chain(
     internalAnswerHandler(options),
+    stampArrival,
     holdHandler(options, options.state.holds),
     probe.handler,
     ...caching,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { secondsSinceArrival } from "../dns/chain/handler.ts";
 import type { QueryObserver } from "../dns/sockets/dispatch.ts";
 import type { NetworkIndex } from "../index/network_index.ts";
 import { logger } from "./log.ts";
@@ -37,7 +38,7 @@ export function queryObserver(
       qtype: qtypeName(request.query.qtype),
       path: request.path ?? "forwarded",
       rcode: rcodeName(reply),
-      micros: Math.round((performance.now() - request.receivedAt) * 1000),
+      micros: Math.round(secondsSinceArrival(request) * 1e6),
     });
   };
 }

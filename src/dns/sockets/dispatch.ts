@@ -6,7 +6,7 @@
  */
 
 import { canonicalIp } from "../../common/ip.ts";
-import type { DnsReply, DnsRequest, DnsResolver } from "../chain/handler.ts";
+import { type DnsReply, type DnsRequest, type DnsResolver, NOT_STAMPED } from "../chain/handler.ts";
 import { parseQuery } from "../wire/query.ts";
 import { type Transport } from "../wire/message.ts";
 
@@ -60,7 +60,7 @@ export function dispatch(
     query: parsed.query,
     source,
     transport: context.transport,
-    receivedAt: performance.now(),
+    receivedAt: NOT_STAMPED, // the chain reads the clock past the internal answers
   };
   const reply = context.resolve(request);
   if (!observe) return reply;

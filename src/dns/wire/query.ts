@@ -51,11 +51,12 @@ export function parseQuery(message: Uint8Array): Parsed {
   if (flags & FLAG.QR) return { kind: "drop" };
   if (flags & FLAG.OPCODE_MASK) return reject(message, RCODE.NOTIMP);
   if (readU16(message, 4) !== 1) return reject(message, RCODE.FORMERR);
-  const question = readQuestionName(message, 12);
-  if (!question || question.end + 4 > message.length) {
+  const name = readQuestionName(message, 12);
+  const end = nameEnd;
+  if (name === undefined || end + 4 > message.length) {
     return reject(message, RCODE.FORMERR);
   }
-  const questionEnd = question.end + 4;
+  const questionEnd = end + 4;
   const edns = findEdns(message, questionEnd);
   if (edns < 0) return reject(message, RCODE.FORMERR);
   return {
@@ -63,9 +64,9 @@ export function parseQuery(message: Uint8Array): Parsed {
     query: {
       id: readU16(message, 0),
       flags,
-      name: question.name,
-      qtype: readU16(message, question.end),
-      qclass: readU16(message, question.end + 2),
+      name,
+      qtype: readU16(message, end),
+      qclass: readU16(message, end + 2),
       questionEnd,
       ednsSize: edns & 0xffff,
       dnssecOk: edns > 0xffff,
@@ -81,32 +82,70 @@ function reject(message: Uint8Array, rcode: number): Parsed {
 /** The characters of the name being read (255 octets, each escaped at most to two). */
 const nameChars = new Uint16Array(512);
 
-function readQuestionName(
-  bytes: Uint8Array,
-  offset: number,
-): { name: string; end: number } | undefined {
-  let chars = 0;
-  let wireLength = 1;
+/**
+ * Names read lately, by a hash of their lowercased wire form: a question asked again gets the
+ * same string back, so no new string is built and its hash (for the index's and the cache's Map
+ * lookups) is already known. 256 slots, each holding the wire bytes (at most 255) it was read from.
+ */
+const NAME_SLOTS = 256;
+const slotWire = new Uint8Array(NAME_SLOTS * 256);
+const slotLength = new Uint16Array(NAME_SLOTS);
+const slotName: string[] = new Array(NAME_SLOTS).fill("");
+
+/** Where the last name read by {@linkcode readQuestionName} ended (no object per read). */
+let nameEnd = 0;
+
+/** `c` lowercased when it is an ASCII capital. */
+function fold(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
+/** The question's name (lowercase, escaped), `undefined` when malformed; its end in `nameEnd`. */
+function readQuestionName(bytes: Uint8Array, start: number): string | undefined {
+  let offset = start;
+  let hash = 0;
   for (;;) {
     if (offset >= bytes.length) return undefined;
-    const length = bytes[offset++];
-    if (length === 0) {
-      // one flat string, built once from the collected characters
-      const name = String.fromCharCode.apply(null, nameChars.subarray(0, chars) as never);
-      return { name, end: offset };
-    }
+    const length = bytes[offset];
+    if (length === 0) break;
     if (length > 63) return undefined; // compression pointers make no sense in a question
-    wireLength += length + 1;
-    if (wireLength > 255 || offset + length > bytes.length) return undefined;
+    if (offset + length + 2 - start > 255 || offset + length >= bytes.length) return undefined;
+    hash = (hash * 31 + length) | 0;
+    for (let i = offset + 1; i <= offset + length; i++) hash = (hash * 31 + fold(bytes[i])) | 0;
+    offset += length + 1;
+  }
+  nameEnd = offset + 1;
+  const wireLength = nameEnd - start;
+  const slot = (hash ^ (hash >>> 8) ^ (hash >>> 16)) & (NAME_SLOTS - 1);
+  const at = slot * 256;
+  if (slotLength[slot] === wireLength) {
+    let i = 0;
+    while (i < wireLength && slotWire[at + i] === fold(bytes[start + i])) i++;
+    if (i === wireLength) return slotName[slot];
+  }
+  const name = buildName(bytes, start);
+  for (let i = 0; i < wireLength; i++) slotWire[at + i] = fold(bytes[start + i]);
+  slotLength[slot] = wireLength;
+  slotName[slot] = name;
+  return name;
+}
+
+/** The text of a well-formed wire name: lowercase, dots between labels, `\.` and `\\` escaped. */
+function buildName(bytes: Uint8Array, offset: number): string {
+  let chars = 0;
+  for (;;) {
+    const length = bytes[offset++];
+    if (length === 0) break;
     if (chars > 0) nameChars[chars++] = 46;
     for (let i = offset; i < offset + length; i++) {
-      let c = bytes[i];
-      if (c >= 65 && c <= 90) c += 32;
+      const c = fold(bytes[i]);
       if (c === 46 || c === 92) nameChars[chars++] = 92; // "\." and "\\" for a dot or backslash in a label
       nameChars[chars++] = c;
     }
     offset += length;
   }
+  // one flat string, built once from the collected characters
+  return String.fromCharCode.apply(null, nameChars.subarray(0, chars) as never);
 }
 
 /**
@@ -114,6 +153,8 @@ function readQuestionName(
  * one) in the low 16 bits, 0x10000 added when its DO bit is set; -1 when the sections are bad.
  */
 function findEdns(bytes: Uint8Array, offset: number): number {
+  // no answer, authority or additional records (most stub resolvers send none): nothing to walk
+  if ((bytes[6] | bytes[7] | bytes[8] | bytes[9] | bytes[10] | bytes[11]) === 0) return 0;
   let edns = 0;
   const end = walkRecords(bytes, offset, (record) => {
     if (record.type !== QTYPE.OPT) return;
