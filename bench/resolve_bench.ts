@@ -9,6 +9,7 @@
  */
 
 import { dispatch, type DispatchContext } from "../src/dns/sockets/dispatch.ts";
+import { copyBytes } from "../src/dns/wire/byte_slab.ts";
 import { LoopProbe } from "../src/dns/chain/loop_probe.ts";
 import { buildResolver } from "../src/dns/server.ts";
 import { testServerOptions } from "../src/testing/dns_server.ts";
@@ -49,17 +50,17 @@ const cachedQuery = encodeQuery("registry.example.test", "A", 1, 1232);
 }
 
 Deno.bench("internal answer (db A from a pod)", { group: "resolve", baseline: true }, () => {
-  dispatch(context, internalQuery.slice(), "127.0.0.3");
+  dispatch(context, copyBytes(internalQuery), "127.0.0.3");
 });
 
 Deno.bench("internal answer through the search suffix, EDNS", { group: "resolve" }, () => {
-  dispatch(context, searchQuery.slice(), "127.0.0.3");
+  dispatch(context, copyBytes(searchQuery), "127.0.0.3");
 });
 
 Deno.bench("forwarded name answered from the cache, EDNS", { group: "resolve" }, () => {
-  dispatch(context, cachedQuery.slice(), "127.0.0.99");
+  dispatch(context, copyBytes(cachedQuery), "127.0.0.99");
 });
 
 Deno.bench("non-kubedock source up to the forward decision", { group: "resolve" }, () => {
-  dispatch(context, internalQuery.slice(), "127.0.0.99");
+  dispatch(context, copyBytes(internalQuery), "127.0.0.99");
 });

@@ -7,7 +7,6 @@
  * @module
  */
 
-import { secondsSinceArrival } from "../dns/chain/handler.ts";
 import type { QueryObserver } from "../dns/sockets/dispatch.ts";
 import { type MetricSources, SCRAPED } from "./metric_table.ts";
 import { Counter, Histogram, histogramLines, Registry, Scraped } from "./metrics.ts";
@@ -213,8 +212,7 @@ export class ProgramMetrics {
   }
 
   /** The DNS server's observer: no allocation per query. */
-  readonly observeQuery: QueryObserver = (request, reply) => {
-    const seconds = secondsSinceArrival(request);
+  readonly observeQuery: QueryObserver = (request, reply, seconds) => {
     this.#queries.record(request.query.qtype, request.path ?? "forwarded", reply, seconds);
   };
 

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { secondsSinceArrival } from "../dns/chain/handler.ts";
 import type { QueryObserver } from "../dns/sockets/dispatch.ts";
 import type { NetworkIndex } from "../index/network_index.ts";
 import { logger } from "./log.ts";
@@ -29,8 +28,8 @@ export function queryObserver(
 ): QueryObserver | undefined {
   if (!debug) return metrics?.observeQuery;
   const log = logger("dns");
-  return (request, reply) => {
-    metrics?.observeQuery(request, reply);
+  return (request, reply, seconds) => {
+    metrics?.observeQuery(request, reply, seconds);
     log.debug("{source} {name} {qtype} via {path}: {rcode} in {micros} µs", {
       source: request.source,
       networks: index.networksOf(request.source),
@@ -38,7 +37,7 @@ export function queryObserver(
       qtype: qtypeName(request.query.qtype),
       path: request.path ?? "forwarded",
       rcode: rcodeName(reply),
-      micros: Math.round(secondsSinceArrival(request) * 1e6),
+      micros: Math.round(seconds * 1e6),
     });
   };
 }

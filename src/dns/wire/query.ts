@@ -85,10 +85,12 @@ const nameChars = new Uint16Array(512);
 /**
  * Names read lately, by a hash of their lowercased wire form: a question asked again gets the
  * same string back, so no new string is built and its hash (for the index's and the cache's Map
- * lookups) is already known. 256 slots, each holding the wire bytes (at most 255) it was read from.
+ * lookups) is already known. 2,048 slots of 64 wire bytes (128 KiB): a test suite's names fit.
  */
-const NAME_SLOTS = 256;
-const slotWire = new Uint8Array(NAME_SLOTS * 256);
+const NAME_SLOTS = 2048;
+/** Names up to this many wire bytes are kept (longer ones are rare, and built each time). */
+const SLOT_BYTES = 64;
+const slotWire = new Uint8Array(NAME_SLOTS * SLOT_BYTES);
 const slotLength = new Uint16Array(NAME_SLOTS);
 const slotName: string[] = new Array(NAME_SLOTS).fill("");
 
@@ -117,13 +119,14 @@ function readQuestionName(bytes: Uint8Array, start: number): string | undefined 
   nameEnd = offset + 1;
   const wireLength = nameEnd - start;
   const slot = (hash ^ (hash >>> 8) ^ (hash >>> 16)) & (NAME_SLOTS - 1);
-  const at = slot * 256;
+  const at = slot * SLOT_BYTES;
   if (slotLength[slot] === wireLength) {
     let i = 0;
     while (i < wireLength && slotWire[at + i] === fold(bytes[start + i])) i++;
     if (i === wireLength) return slotName[slot];
   }
   const name = buildName(bytes, start);
+  if (wireLength > SLOT_BYTES) return name;
   for (let i = 0; i < wireLength; i++) slotWire[at + i] = fold(bytes[start + i]);
   slotLength[slot] = wireLength;
   slotName[slot] = name;
