@@ -20,23 +20,23 @@ import type { NetPermission } from "./pod_networks.ts";
  * import assert from "node:assert/strict";
  * import { localRunFlags } from "./start_local.ts";
  * const kubeconfig = "apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: 'https://api.example.test:6443', certificate-authority: ca.pem}}]\nusers: [{name: u, user: {token: t}}]\n";
- * const flags = localRunFlags("/home/me/.kube/config", kubeconfig, { net: ["127.0.0.0/8"], read: ["/etc/resolv.conf"], env: ["KUBECONFIG"] });
+ * const flags = await localRunFlags("/home/me/.kube/config", kubeconfig, { net: ["127.0.0.0/8"], read: ["/etc/resolv.conf"], env: ["KUBECONFIG"] });
  * assert.deepEqual(flags, [
  *   "--allow-net=127.0.0.0/8,api.example.test:6443",
  *   "--allow-read=/etc/resolv.conf,/home/me/.kube/config,/home/me/.kube/ca.pem",
  *   "--allow-env=KUBECONFIG",
  * ]);
  * const eks = kubeconfig.replace("{token: t}", "{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: aws, args: [eks, get-token]}}");
- * assert.equal(localRunFlags("/home/me/.kube/config", eks, { net: [], read: [], env: [] }).at(-1), "--allow-run=aws");
+ * assert.equal((await localRunFlags("/home/me/.kube/config", eks, { net: [], read: [], env: [] })).at(-1), "--allow-run=aws");
  * ```
  */
-export function localRunFlags(
+export async function localRunFlags(
   path: string,
   text: string,
   production: { net: NetPermission; read: string[]; env: string[] },
-): string[] {
+): Promise<string[]> {
   const baseDir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
-  const context = parseKubeconfig(text, baseDir);
+  const context = await parseKubeconfig(text, baseDir);
   const files = [
     path,
     context.certificateAuthority?.file,
@@ -79,7 +79,7 @@ if (import.meta.main) {
     );
     Deno.exit(2);
   });
-  const flags = localRunFlags(path, text, await productionPermissions());
+  const flags = await localRunFlags(path, text, await productionPermissions());
   const child = new Deno.Command("deno", {
     args: [
       "run",

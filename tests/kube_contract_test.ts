@@ -92,9 +92,11 @@ Deno.test("pod contract", async (t) => {
 Deno.test("kubeconfig and connection", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-kubeconfig-" });
   try {
-    await t.step("the current context's server, namespace, credentials and file paths", () => {
-      const ctx = parseKubeconfig(
-        `
+    await t.step(
+      "the current context's server, namespace, credentials and file paths",
+      async () => {
+        const ctx = await parseKubeconfig(
+          `
 apiVersion: v1
 clusters:
 - name: a
@@ -109,23 +111,24 @@ contexts:
   context: {cluster: a, user: u, namespace: ci}
 current-context: x
 `,
-        "/home/me/.kube",
-      );
-      assert.equal(ctx.server, "https://10.0.0.1:6443");
-      assert.equal(ctx.namespace, "ci");
-      assert.deepEqual(ctx.certificateAuthority, { data: "CA PEM" });
-      assert.deepEqual(ctx.clientCertificate, { file: "/home/me/.kube/certs/client.crt" });
-      assert.deepEqual(ctx.clientKey, { data: "KEY PEM" });
-      assert.equal(ctx.tokenFile, "/t");
-    });
+          "/home/me/.kube",
+        );
+        assert.equal(ctx.server, "https://10.0.0.1:6443");
+        assert.equal(ctx.namespace, "ci");
+        assert.deepEqual(ctx.certificateAuthority, { data: "CA PEM" });
+        assert.deepEqual(ctx.clientCertificate, { file: "/home/me/.kube/certs/client.crt" });
+        assert.deepEqual(ctx.clientKey, { data: "KEY PEM" });
+        assert.equal(ctx.tokenFile, "/t");
+      },
+    );
 
-    await t.step("clear errors for unusable kubeconfigs", () => {
-      assert.throws(() => parseKubeconfig("a: 1", "/"), /no current-context/);
-      assert.throws(
+    await t.step("clear errors for unusable kubeconfigs", async () => {
+      await assert.rejects(() => parseKubeconfig("a: 1", "/"), /no current-context/);
+      await assert.rejects(
         () => parseKubeconfig("current-context: x\ncontexts: []", "/"),
         /context "x" not found/,
       );
-      assert.throws(
+      await assert.rejects(
         () =>
           parseKubeconfig(
             "current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\nclusters: [{name: c, cluster: {server: 'https://h'}}]\nusers: [{name: u, user: {exec: {command: aws}}}]",
@@ -133,7 +136,7 @@ current-context: x
           ),
         /exec\.apiVersion undefined: want client\.authentication\.k8s\.io\/v1/,
       );
-      assert.throws(
+      await assert.rejects(
         () =>
           parseKubeconfig(
             "current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\nclusters: [{name: c, cluster: {server: 'https://h'}}]\nusers: [{name: u, user: {auth-provider: {name: gcp}}}]",

@@ -86,6 +86,8 @@ export function parseRoute(pathname: string): Route | undefined {
 /**
  * A kubeconfig document for a server at `url`, with `namespace` as the context's; a token unless
  * `options.user` says how to authenticate, and the cluster CA (PEM) when the server is HTTPS.
+ * YAML, as kubectl writes it; `options.json` writes JSON (which kubectl reads too, and which
+ * kubedock-dns reads without loading its YAML parser, as a replica in a cluster never does).
  *
  * @example
  * ```ts
@@ -93,15 +95,16 @@ export function parseRoute(pathname: string): Route | undefined {
  * import { kubeconfigFor } from "./routes.ts";
  * assert.match(kubeconfigFor("http://127.0.0.1:6443", "ci"), /server: http:\/\/127.0.0.1:6443/);
  * assert.match(kubeconfigFor("https://127.0.0.1:6443", "ci", { caCert: "PEM", user: { tokenFile: "/t" } }), /tokenFile: \/t/);
+ * assert.equal(JSON.parse(kubeconfigFor("http://127.0.0.1:6443", "ci", { json: true }))["current-context"], "fake");
  * ```
  */
 export function kubeconfigFor(
   url: string,
   namespace: string,
-  options: { caCert?: string; user?: Record<string, unknown> } = {},
+  options: { caCert?: string; user?: Record<string, unknown>; json?: boolean } = {},
 ): string {
   const ca = options.caCert ? { "certificate-authority-data": btoa(options.caCert) } : {};
-  return toYaml({
+  return (options.json ? JSON.stringify : toYaml)({
     apiVersion: "v1",
     kind: "Config",
     clusters: [{ name: "fake", cluster: { server: url, ...ca } }],

@@ -138,7 +138,7 @@ async function fromKubeconfig(path: string, options: ConnectionOptions): Promise
     throw new Error(`kubeconfig ${path}: ${error.message}`);
   });
   const baseDir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
-  const ctx = parseKubeconfig(text, baseDir);
+  const ctx = await parseKubeconfig(text, baseDir);
   const read = async (ref?: { data?: string; file?: string }) =>
     ref?.data ?? (ref?.file ? await Deno.readTextFile(ref.file) : undefined);
   const https = ctx.server.startsWith("https:");

@@ -9,7 +9,6 @@
 
 import { decodeBase64 } from "../common/base64.ts";
 import { type ExecConfig, parseExecConfig } from "./exec_credential.ts";
-import { parse as parseYaml } from "yaml";
 
 /** What the current context of a kubeconfig says, file references still unresolved. */
 export interface KubeconfigContext {
@@ -45,7 +44,30 @@ function pathOrData(data: unknown, file: unknown, baseDir: string) {
 }
 
 /**
- * Parses kubeconfig YAML and picks its current context. Relative file paths are taken from
+ * A kubeconfig's text as a document: JSON (which kubectl also reads) directly, anything else
+ * through the YAML parser, imported only then: it adds about 5 MB to the process, and a replica in
+ * a cluster reads its service account, never a kubeconfig.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { kubeconfigDocument } from "./kubeconfig.ts";
+ * assert.deepEqual(await kubeconfigDocument('{"current-context": "x"}'), { "current-context": "x" });
+ * assert.deepEqual(await kubeconfigDocument("current-context: x"), { "current-context": "x" });
+ * ```
+ */
+export async function kubeconfigDocument(text: string): Promise<unknown> {
+  if (text.trimStart().startsWith("{")) {
+    try {
+      return JSON.parse(text);
+    } catch { /* YAML's flow style starts with "{" too */ }
+  }
+  const { parse } = await import("yaml");
+  return parse(text);
+}
+
+/**
+ * Parses a kubeconfig (YAML or JSON) and picks its current context. Relative file paths are taken from
  * `baseDir` (the kubeconfig's folder). Throws an Error with a clear message when the document
  * has no usable current context.
  *
@@ -59,11 +81,14 @@ function pathOrData(data: unknown, file: unknown, baseDir: string) {
  * contexts: [{name: x, context: {cluster: c, user: u, namespace: ci}}]
  * current-context: x
  * `;
- * assert.deepEqual(parseKubeconfig(text, "/home/me/.kube").namespace, "ci");
+ * assert.deepEqual((await parseKubeconfig(text, "/home/me/.kube")).namespace, "ci");
  * ```
  */
-export function parseKubeconfig(text: string, baseDir: string): KubeconfigContext {
-  const doc = parseYaml(text) as Record<string, unknown> | null;
+export async function parseKubeconfig(
+  text: string,
+  baseDir: string,
+): Promise<KubeconfigContext> {
+  const doc = await kubeconfigDocument(text) as Record<string, unknown> | null;
   if (!doc || typeof doc !== "object") throw new Error("kubeconfig is empty or not YAML");
   const contextName = doc["current-context"];
   if (typeof contextName !== "string" || !contextName) {

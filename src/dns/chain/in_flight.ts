@@ -147,6 +147,13 @@ export function shareInFlight(options: InFlightOptions): DnsHandler {
     const reply = next(request);
     if (!(reply instanceof Promise)) return reply;
     inFlight.set(key, { leader: request, reply });
-    return reply.finally(() => inFlight.delete(key));
+    const done = (bytes: DnsReply) => {
+      inFlight.delete(key);
+      return bytes;
+    };
+    return reply.then(done, (error) => {
+      inFlight.delete(key);
+      throw error;
+    });
   };
 }
