@@ -11,9 +11,17 @@
 /** How long after the suffixed form the bare form is not held, beyond `--wait-timeout`. */
 export const SEARCH_MEMORY_GRACE_MS = 5_000;
 
+/** One note, in the order notes came (the eviction queue). */
+interface Note {
+  source: string;
+  alias: string;
+  at: number;
+}
+
 /**
  * Bounded memory of (source, alias) pairs, oldest first; entries older than the window are
- * dropped as new ones come, and past `maxEntries` the oldest go.
+ * dropped as new ones come, and past `maxEntries` the oldest go. Looked up by source and then by
+ * alias, so asking builds no string (it is asked for every bare name a pod forwards).
  *
  * @example
  * ```ts
@@ -24,33 +32,61 @@ export const SEARCH_MEMORY_GRACE_MS = 5_000;
  * assert.equal(memory.recent("127.0.0.5", "db", 8_999), true);
  * assert.equal(memory.recent("127.0.0.6", "db", 2_000), false); // another source
  * assert.equal(memory.recent("127.0.0.5", "db", 9_000), false); // the window has passed
+ * const small = new SearchListMemory(8_000, 2);
+ * small.note("127.0.0.5", "a", 1);
+ * small.note("127.0.0.5", "b", 2);
+ * small.note("127.0.0.5", "a", 3); // noted again: now the youngest
+ * small.note("127.0.0.5", "c", 4); // past 2 entries: the oldest, b, goes
+ * assert.deepEqual(["a", "b", "c"].map((alias) => small.recent("127.0.0.5", alias, 5)), [true, false, true]);
+ * assert.equal(small.size, 2);
  * ```
  */
 export class SearchListMemory {
   readonly windowMs: number;
   readonly maxEntries: number;
-  /** `source alias` → when its suffixed form came; insertion order is time order */
-  #noted = new Map<string, number>();
+  /** source → alias → when its suffixed form came */
+  #noted = new Map<string, Map<string, number>>();
+  #size = 0;
+  /** Every note in time order (a pair noted again appears twice; only its latest counts). */
+  #queue: Note[] = [];
+  #head = 0;
 
   constructor(windowMs: number, maxEntries = 100_000) {
     this.windowMs = windowMs;
     this.maxEntries = maxEntries;
   }
 
+  /** Pairs remembered now. */
+  get size(): number {
+    return this.#size;
+  }
+
   /** `source` asked for `alias`'s suffixed form at `now` (ms, any monotonic clock). */
   note(source: string, alias: string, now: number): void {
-    const key = `${source} ${alias}`;
-    this.#noted.delete(key); // to the end: the map stays in time order
-    this.#noted.set(key, now);
-    for (const [oldest, at] of this.#noted) {
-      if (now - at < this.windowMs && this.#noted.size <= this.maxEntries) break;
-      this.#noted.delete(oldest);
+    let aliases = this.#noted.get(source);
+    if (!aliases) this.#noted.set(source, aliases = new Map());
+    if (!aliases.has(alias)) this.#size++;
+    aliases.set(alias, now);
+    this.#queue.push({ source, alias, at: now });
+    while (this.#head < this.#queue.length) {
+      const oldest = this.#queue[this.#head];
+      if (now - oldest.at < this.windowMs && this.#size <= this.maxEntries) break;
+      this.#head++;
+      const of = this.#noted.get(oldest.source);
+      if (of?.get(oldest.alias) !== oldest.at) continue; // noted again since: a later note counts
+      of.delete(oldest.alias);
+      this.#size--;
+      if (of.size === 0) this.#noted.delete(oldest.source);
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
     }
   }
 
   /** Whether `source` asked for `alias`'s suffixed form less than the window before `now`. */
   recent(source: string, alias: string, now: number): boolean {
-    const at = this.#noted.get(`${source} ${alias}`);
+    const at = this.#noted.get(source)?.get(alias);
     return at !== undefined && now - at < this.windowMs;
   }
 }
