@@ -5,7 +5,9 @@
  * followed by a run of the bare Deno UDP responder, so that every figure is a ratio to the bare
  * runs just before and after it. It prints, per figure, both revisions' medians (as shares of the
  * bare responder, and in queries per second), their ratio, the spread of the rounds, and "no
- * difference" when the two revisions' rounds overlap.
+ * difference" when the two revisions' rounds overlap. Beside the rates, each server's own CPU time
+ * per answered query (/proc/PID/schedstat) and the bare responder's: steadier than a rate when
+ * other work on the machine comes and goes.
  *
  * Figures: internal (`db`, an alias of the source's network), suffixed
  * (`db.bench.svc.cluster.local`), a bare single-label name the upstream knows (`ext`, forwarded,
@@ -20,6 +22,7 @@ import { commandOutput } from "../src/testing/command.ts";
 import { compareFigure, type Comparison, median } from "./compare_stats.ts";
 import {
   type BenchSetup,
+  cpuNanoseconds,
   DISTINCT_NAMES,
   dnsperf,
   startBareResponder,
@@ -103,9 +106,25 @@ try {
   };
   const run = (server: { hostname: string; port: number }, query: string | string[], s = seconds) =>
     dnsperf({ server, source: setup!.podIp, query, seconds: s });
+  /** A run, and the CPU time per answered query (µs) of the process `pid` serving it. */
+  const measure = async (
+    server: { hostname: string; port: number },
+    pid: number,
+    query: string | string[],
+  ) => {
+    const before = await cpuNanoseconds(pid);
+    const result = await run(server, query);
+    const micros = (await cpuNanoseconds(pid) - before) / 1000 / result.completed;
+    return { ...result, micros };
+  };
   await run(bare.address, "db A", 1); // the responder's JIT warmed up too
-  let bareBefore = (await run(bare.address, "db A")).qps;
+  const first = await measure(bare.address, bare.pid, "db A");
+  let bareBefore = first.qps;
   const bareQps = [bareBefore];
+  const bareMicros = [first.micros];
+  const micros = new Map(
+    figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]),
+  );
   const ratios = new Map(
     figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]),
   );
@@ -116,11 +135,14 @@ try {
   for (let round = 1; round <= rounds; round++) {
     for (const figure of figures) {
       for (const side of ["old", "new"] as Side[]) {
-        const server = servers[side][`${figure.cache}`].dns;
-        await run(server, figure.query, 1);
-        const measured = await run(server, figure.query);
-        const bareAfter = (await run(bare.address, "db A")).qps;
+        const process = servers[side][`${figure.cache}`];
+        await run(process.dns, figure.query, 1);
+        const measured = await measure(process.dns, process.child.pid, figure.query);
+        micros.get(figure.name)![side].push(measured.micros);
+        const bareRun = await measure(bare.address, bare.pid, "db A");
+        const bareAfter = bareRun.qps;
         bareQps.push(bareAfter);
+        bareMicros.push(bareRun.micros);
         const ratio = measured.qps / ((bareBefore + bareAfter) / 2);
         ratios.get(figure.name)![side].push(ratio);
         qps.get(figure.name)![side].push(measured.qps);
@@ -128,7 +150,9 @@ try {
         console.log(
           `  round ${round} ${side} ${figure.name.padEnd(40)} ${
             measured.qps.toFixed(0).padStart(6)
-          } q/s  ${ratio.toFixed(3)} of bare${measured.lost ? `  lost ${measured.lost}` : ""}`,
+          } q/s  ${ratio.toFixed(3)} of bare  ${measured.micros.toFixed(2)} µs CPU/query${
+            measured.lost ? `  lost ${measured.lost}` : ""
+          }`,
         );
       }
     }
@@ -163,6 +187,24 @@ try {
   console.log(
     "\n(q/s in parentheses; spread: half the widest range of either side's rounds, relative to its median)",
   );
+  const bareCpu = median(bareMicros);
+  console.log(
+    `\nCPU time per answered query, µs (median of rounds; each process's own time on a CPU, which\nanother process on the machine does not inflate): bare responder ${
+      bareCpu.toFixed(2)
+    }`,
+  );
+  console.log(
+    `${"figure".padEnd(40)} ${"old".padStart(7)} ${"new".padStart(7)}  new/old  bare/new`,
+  );
+  for (const figure of figures) {
+    const m = micros.get(figure.name)!;
+    const [o, n] = [median(m.old), median(m.new)];
+    console.log(
+      `${figure.name.padEnd(40)} ${o.toFixed(2).padStart(7)} ${n.toFixed(2).padStart(7)}  ${
+        (n / o).toFixed(3).padStart(7)
+      }  ${(bareCpu / n).toFixed(3).padStart(8)}`,
+    );
+  }
 } finally {
   await setup?.stop();
   await bare.stop();

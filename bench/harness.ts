@@ -151,6 +151,8 @@ export async function startBench(extraArgs: string[] = []): Promise<BenchSetup> 
 /** The bare Deno UDP responder (bench/bare_udp_responder.ts): the runtime's own ceiling. */
 export async function startBareResponder(): Promise<{
   address: { hostname: string; port: number };
+  /** Its process id (for its CPU time, /proc/PID/schedstat). */
+  pid: number;
   stop(): Promise<void>;
 }> {
   const port = freePort();
@@ -167,6 +169,7 @@ export async function startBareResponder(): Promise<{
   await new Promise((r) => setTimeout(r, 1000));
   return {
     address: { hostname: "127.0.0.1", port },
+    pid: child.pid,
     async stop() {
       try {
         child.kill();
@@ -174,4 +177,18 @@ export async function startBareResponder(): Promise<{
       await child.status;
     },
   };
+}
+
+/**
+ * Nanoseconds process `pid` has spent on a CPU (/proc/PID/schedstat's first field, read with
+ * `cat`: Deno asks for --allow-all to read /proc/PID itself). Unlike a rate, it does not count the
+ * time another process on the machine took from it.
+ */
+export async function cpuNanoseconds(pid: number): Promise<number> {
+  const { stdout } = await new Deno.Command("cat", {
+    args: [`/proc/${pid}/schedstat`],
+    stdout: "piped",
+  })
+    .output();
+  return Number(new TextDecoder().decode(stdout).split(" ")[0]);
 }
