@@ -213,3 +213,83 @@ Deno.test("the webhook server's stop waits for a request in flight and closes id
   await stopped;
   idle.close();
 });
+
+Deno.test("the webhook server's bounds: a slow request and an idle connection are closed, and past the most connections a new one is", async (t) => {
+  const { ca, serving } = await generateWebhookCertificates(["localhost"], 1, ["127.0.0.1"]);
+  const limits = { requestMs: 300, idleMs: 600, maxConnections: 2, sweepMs: 50 };
+  const server = await WebhookServer.start(
+    { hostname: "127.0.0.1", port: 0 },
+    (request) => ({ status: 200, body: { length: request.body.length } }),
+    serving,
+    limits,
+  );
+  const { port } = server.address;
+  const connect = () => Deno.connectTls({ hostname: "127.0.0.1", port, caCerts: [ca.cert] });
+  /** Reads until the server closes (or 3 s pass: then `ms` is Infinity); the text and the time. */
+  const untilClosed = async (conn: Deno.TlsConn) => {
+    const started = performance.now();
+    let text = "";
+    const chunk = new Uint8Array(4096);
+    let gaveUp = false;
+    const timer = setTimeout(() => {
+      gaveUp = true;
+      conn.close();
+    }, 3_000);
+    for (;;) {
+      const n = await conn.read(chunk).catch(() => null);
+      if (n === null) break;
+      text += decoder.decode(chunk.subarray(0, n));
+    }
+    clearTimeout(timer);
+    if (!gaveUp) conn.close();
+    return { text, ms: gaveUp ? Infinity : performance.now() - started };
+  };
+  try {
+    await t.step("a request still arriving at its deadline: the connection is closed", async () => {
+      const conn = await connect();
+      await conn.write(encoder.encode("POST /a HTTP/1.1\r\ncontent-length: 10\r\n\r\n{"));
+      const { text, ms } = await untilClosed(conn);
+      assert.equal(text, "", "nothing answered");
+      assert.ok(
+        ms >= limits.requestMs - 100 && ms < limits.requestMs + 1000,
+        `closed after ${ms} ms`,
+      );
+    });
+
+    await t.step(
+      "an idle connection after a request: closed past the idle bound, not before",
+      async () => {
+        const conn = await connect();
+        await conn.write(encoder.encode("POST /a HTTP/1.1\r\ncontent-length: 2\r\n\r\n{}"));
+        const chunk = new Uint8Array(4096);
+        const n = await conn.read(chunk);
+        assert.match(decoder.decode(chunk.subarray(0, n!)), /^HTTP\/1\.1 200 OK/);
+        const { ms } = await untilClosed(conn);
+        assert.ok(ms >= limits.idleMs - 100 && ms < limits.idleMs + 1000, `closed after ${ms} ms`);
+      },
+    );
+
+    await t.step(
+      "past maxConnections a new connection is closed; one more fits once one closes",
+      async () => {
+        const open = [await connect(), await connect()];
+        await Promise.all(open.map((c) => c.handshake()));
+        await new Promise((r) => setTimeout(r, 50)); // both accepted
+        const third = await connect();
+        const refused = await untilClosed(third);
+        assert.equal(refused.text, "");
+        assert.ok(refused.ms < limits.requestMs - 100, `closed at once (${refused.ms} ms)`);
+        open[0].close();
+        await new Promise((r) => setTimeout(r, 100));
+        const fourth = await connect();
+        await fourth.write(
+          encoder.encode("POST /a HTTP/1.1\r\ncontent-length: 1\r\nconnection: close\r\n\r\nx"),
+        );
+        assert.match((await untilClosed(fourth)).text, /\{"length":1\}$/);
+        open[1].close();
+      },
+    );
+  } finally {
+    await server.stop();
+  }
+});

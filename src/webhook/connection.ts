@@ -3,7 +3,8 @@
  * decided by the handler and answered with one write. Its bounds: a head of
  * {@linkcode MAX_HEAD_BYTES}, a body of {@linkcode MAX_BODY_BYTES}, and a deadline the server's
  * sweeper enforces by closing the connection (a request must arrive whole within
- * {@linkcode REQUEST_MS} of its first byte; an idle connection lasts {@linkcode IDLE_MS}).
+ * {@linkcode ConnectionLimits.requestMs} of its first byte; an idle connection lasts
+ * {@linkcode ConnectionLimits.idleMs}).
  *
  * @module
  */
@@ -16,10 +17,16 @@ import type { WebhookHandler, WebhookReply } from "./handler.ts";
  * etcd keeps objects up to 1.5 MiB. Past it: 413 and the connection closed.
  */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
-/** How long a request may take to arrive, from its first byte (or the connection's start). */
-export const REQUEST_MS = 10_000;
-/** How long a connection may wait for its next request (Go's clients keep theirs 90 s). */
-export const IDLE_MS = 60_000;
+/** The time bounds of a connection. */
+export interface ConnectionLimits {
+  /** How long a request may take to arrive, from its first byte (or the connection's start). */
+  requestMs: number;
+  /** How long a connection may wait for its next request (Go's clients keep theirs 90 s). */
+  idleMs: number;
+}
+
+/** The bounds the webhook runs with. */
+export const CONNECTION_LIMITS: ConnectionLimits = { requestMs: 10_000, idleMs: 60_000 };
 
 const INITIAL_BUFFER = 16 * 1024;
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -101,6 +108,7 @@ function reply(conn: Deno.Conn, answer: WebhookReply, close: boolean): Promise<v
 export async function serveConnection(
   connection: WebhookConnection,
   handler: WebhookHandler,
+  limits: ConnectionLimits = CONNECTION_LIMITS,
 ): Promise<void> {
   const { conn } = connection;
   let buffer = new Uint8Array(INITIAL_BUFFER);
@@ -122,12 +130,12 @@ export async function serveConnection(
       if (filled === 0) {
         connection.busy = false;
         if (connection.stopping) return;
-        connection.deadline = performance.now() + IDLE_MS;
+        connection.deadline = performance.now() + limits.idleMs;
         if (!await fill()) return;
       }
       if (!connection.busy) {
         connection.busy = true;
-        connection.deadline = performance.now() + REQUEST_MS;
+        connection.deadline = performance.now() + limits.requestMs;
       }
       let end = headLength(buffer.subarray(0, filled));
       while (end < 0) {

@@ -15,7 +15,12 @@
  */
 
 import type { HostPort } from "../config/host_port.ts";
-import { REQUEST_MS, serveConnection, WebhookConnection } from "./connection.ts";
+import {
+  CONNECTION_LIMITS,
+  type ConnectionLimits,
+  serveConnection,
+  WebhookConnection,
+} from "./connection.ts";
 import type { WebhookHandler } from "./handler.ts";
 
 /** A certificate chain and key, PEM. */
@@ -24,10 +29,19 @@ export interface TlsMaterial {
   key: string;
 }
 
-/** Open connections past which a new one is closed at once (kube-apiserver keeps a few). */
-export const MAX_CONNECTIONS = 1_000;
-/** How often deadlines are checked. */
-const SWEEP_MS = 1_000;
+/** The server's bounds: a connection's, how many may be open, how often deadlines are checked. */
+export interface ServerLimits extends ConnectionLimits {
+  /** Open connections past which a new one is closed at once (kube-apiserver keeps a few). */
+  maxConnections: number;
+  sweepMs: number;
+}
+
+/** The bounds the webhook runs with. */
+export const SERVER_LIMITS: ServerLimits = {
+  ...CONNECTION_LIMITS,
+  maxConnections: 1_000,
+  sweepMs: 1_000,
+};
 
 /**
  * A running webhook server whose certificate can be replaced.
@@ -54,23 +68,30 @@ export class WebhookServer {
   #listener: Deno.TlsListener;
   readonly #address: HostPort;
   readonly #handler: WebhookHandler;
+  readonly #limits: ServerLimits;
   readonly #connections = new Set<WebhookConnection>();
   readonly #sweeper: ReturnType<typeof setInterval>;
   #stopping = false;
   #drained: (() => void) | undefined;
 
-  private constructor(listener: Deno.TlsListener, address: HostPort, handler: WebhookHandler) {
+  private constructor(
+    listener: Deno.TlsListener,
+    address: HostPort,
+    handler: WebhookHandler,
+    limits: ServerLimits,
+  ) {
     this.#listener = listener;
     this.#address = address;
     this.#handler = handler;
-    this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
+    this.#limits = limits;
+    this.#sweeper = setInterval(() => this.#sweep(), limits.sweepMs);
     Deno.unrefTimer(this.#sweeper);
     this.#accept(listener);
   }
 
   /**
    * Starts serving HTTPS; resolves once listening (the port is real even when 0 was asked).
-   * A certificate or key that cannot be read rejects here.
+   * A certificate or key that cannot be read rejects here. `limits` are for tests.
    *
    * @example
    * ```ts
@@ -87,11 +108,12 @@ export class WebhookServer {
     listen: HostPort,
     handler: WebhookHandler,
     tls: TlsMaterial,
+    limits: ServerLimits = SERVER_LIMITS,
   ): Promise<WebhookServer> {
     try {
       const listener = listenOn(listen, tls);
       const { port } = listener.addr;
-      return Promise.resolve(new WebhookServer(listener, { ...listen, port }, handler));
+      return Promise.resolve(new WebhookServer(listener, { ...listen, port }, handler, limits));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -145,13 +167,13 @@ export class WebhookServer {
         await new Promise((resolve) => setTimeout(resolve, 10)); // e.g. out of file descriptors
         continue;
       }
-      if (this.#stopping || this.#connections.size >= MAX_CONNECTIONS) {
+      if (this.#stopping || this.#connections.size >= this.#limits.maxConnections) {
         conn.close();
         continue;
       }
-      const connection = new WebhookConnection(conn, performance.now() + REQUEST_MS);
+      const connection = new WebhookConnection(conn, performance.now() + this.#limits.requestMs);
       this.#connections.add(connection);
-      serveConnection(connection, this.#handler).finally(() => {
+      serveConnection(connection, this.#handler, this.#limits).finally(() => {
         this.#connections.delete(connection);
         if (this.#stopping && this.#connections.size === 0) this.#drained?.();
       });
