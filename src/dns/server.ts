@@ -106,14 +106,37 @@ const EPHEMERAL_ATTEMPTS = 10;
 /**
  * The UDP socket and the TCP listener on one port. With port 0 the system picks the UDP port,
  * and its TCP twin may be taken (by an outgoing connection's ephemeral port): another pair is
- * tried then, a few times.
+ * tried then, a few times. `listenTcp` is Deno's unless a test stands in for it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bindBoth } from "./server.ts";
+ * let calls = 0;
+ * const { udp, tcp, port } = bindBoth({ hostname: "127.0.0.1", port: 0 }, (options) => {
+ *   if (++calls === 1) throw new Deno.errors.AddrInUse("taken"); // the first twin is taken
+ *   return Deno.listen(options);
+ * });
+ * assert.equal(calls, 2);
+ * assert.equal((udp.addr as Deno.NetAddr).port, port);
+ * assert.equal((tcp.addr as Deno.NetAddr).port, port);
+ * udp.close();
+ * tcp.close();
+ * assert.throws(
+ *   () => bindBoth({ hostname: "127.0.0.1", port: 0 }, () => { throw new Deno.errors.AddrInUse("always"); }),
+ *   Deno.errors.AddrInUse, // given up after a few pairs
+ * );
+ * ```
  */
-function bindBoth(listen: HostPort): { udp: Deno.DatagramConn; tcp: Deno.Listener; port: number } {
+export function bindBoth(
+  listen: HostPort,
+  listenTcp: (options: { hostname: string; port: number }) => Deno.Listener = Deno.listen,
+): { udp: Deno.DatagramConn; tcp: Deno.Listener; port: number } {
   for (let attempt = 1;; attempt++) {
     const udp = Deno.listenDatagram({ ...listen, transport: "udp" });
     const port = (udp.addr as Deno.NetAddr).port;
     try {
-      return { udp, tcp: Deno.listen({ hostname: listen.hostname, port }), port };
+      return { udp, tcp: listenTcp({ hostname: listen.hostname, port }), port };
     } catch (error) {
       udp.close();
       const retry = listen.port === 0 && error instanceof Deno.errors.AddrInUse &&
