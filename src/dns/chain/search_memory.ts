@@ -19,8 +19,9 @@ interface Note {
 }
 
 /**
- * Bounded memory of (source, alias) pairs, oldest first; entries older than the window are
- * dropped as new ones come, and past `maxEntries` the oldest go. Looked up by source and then by
+ * Bounded memory of (source, alias) pairs, oldest first; notes older than the window are
+ * dropped as new ones come, and past `maxEntries` notes the oldest go (a pair noted again is one
+ * more note: its earlier one goes first, and only the latest counts). Looked up by source and then by
  * alias, so asking builds no string (it is asked for every bare name a pod forwards).
  *
  * @example
@@ -36,9 +37,11 @@ interface Note {
  * small.note("127.0.0.5", "a", 1);
  * small.note("127.0.0.5", "b", 2);
  * small.note("127.0.0.5", "a", 3); // noted again: now the youngest
- * small.note("127.0.0.5", "c", 4); // past 2 entries: the oldest, b, goes
+ * small.note("127.0.0.5", "c", 4); // past 2 notes: the oldest go, a's first note and b
  * assert.deepEqual(["a", "b", "c"].map((alias) => small.recent("127.0.0.5", alias, 5)), [true, false, true]);
- * assert.equal(small.size, 2);
+ * for (let at = 5; at < 1_000; at++) small.note("127.0.0.5", "a", at); // one pair, asked again and again
+ * assert.equal(small.notes, 2); // the notes kept stay within the bound
+ * assert.equal(small.recent("127.0.0.5", "a", 1_000), true);
  * ```
  */
 export class SearchListMemory {
@@ -46,7 +49,6 @@ export class SearchListMemory {
   readonly maxEntries: number;
   /** source → alias → when its suffixed form came */
   #noted = new Map<string, Map<string, number>>();
-  #size = 0;
   /** Every note in time order (a pair noted again appears twice; only its latest counts). */
   #queue: Note[] = [];
   #head = 0;
@@ -56,26 +58,24 @@ export class SearchListMemory {
     this.maxEntries = maxEntries;
   }
 
-  /** Pairs remembered now. */
-  get size(): number {
-    return this.#size;
+  /** Notes kept now (at most `maxEntries`). */
+  get notes(): number {
+    return this.#queue.length - this.#head;
   }
 
   /** `source` asked for `alias`'s suffixed form at `now` (ms, any monotonic clock). */
   note(source: string, alias: string, now: number): void {
     let aliases = this.#noted.get(source);
     if (!aliases) this.#noted.set(source, aliases = new Map());
-    if (!aliases.has(alias)) this.#size++;
     aliases.set(alias, now);
     this.#queue.push({ source, alias, at: now });
     while (this.#head < this.#queue.length) {
       const oldest = this.#queue[this.#head];
-      if (now - oldest.at < this.windowMs && this.#size <= this.maxEntries) break;
+      if (now - oldest.at < this.windowMs && this.notes <= this.maxEntries) break;
       this.#head++;
       const of = this.#noted.get(oldest.source);
       if (of?.get(oldest.alias) !== oldest.at) continue; // noted again since: a later note counts
       of.delete(oldest.alias);
-      this.#size--;
       if (of.size === 0) this.#noted.delete(oldest.source);
     }
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
