@@ -54,7 +54,7 @@ function complete(text: string): boolean {
 Deno.test("the webhook server: requests as the handler sees them, bounds, refusals, keep-alive", async (t) => {
   const { ca, serving } = await generateWebhookCertificates(["localhost"], 1, ["127.0.0.1"]);
   const seen: WebhookRequest[] = [];
-  const server = await WebhookServer.start({ hostname: "127.0.0.1", port: 0 }, (request) => {
+  const server = WebhookServer.start({ hostname: "127.0.0.1", port: 0 }, (request) => {
     seen.push(request);
     if (request.body === "throw") throw new Error("boom");
     return { status: 200, body: { length: request.body.length } };
@@ -189,7 +189,7 @@ Deno.test("the webhook server: requests as the handler sees them, bounds, refusa
 
 Deno.test("the webhook server's stop waits for a request in flight and closes idle connections", async () => {
   const { ca, serving } = await generateWebhookCertificates(["localhost"], 1, ["127.0.0.1"]);
-  const server = await WebhookServer.start(
+  const server = WebhookServer.start(
     { hostname: "127.0.0.1", port: 0 },
     () => ({ status: 200, body: {} }),
     serving,
@@ -202,6 +202,7 @@ Deno.test("the webhook server's stop waits for a request in flight and closes id
   await busy.write(encoder.encode("POST /a HTTP/1.1\r\ncontent-length: 2\r\n\r\n{"));
   await new Promise((r) => setTimeout(r, 50));
   const stopped = server.stop();
+  const stoppedAgain = server.stop(); // a second stop (a second signal) waits for the same drain
   let done = false;
   stopped.then(() => done = true);
   assert.equal(await idle.read(new Uint8Array(16)).catch(() => null), null, "idle one closed");
@@ -210,14 +211,14 @@ Deno.test("the webhook server's stop waits for a request in flight and closes id
   await busy.write(encoder.encode("}")); // the body completes: answered, then closed
   const text = decoder.decode(await new Response(busy.readable).arrayBuffer());
   assert.match(text, /^HTTP\/1\.1 200 OK\r\n[^]*connection: close\r\n/);
-  await stopped;
+  await Promise.all([stopped, stoppedAgain]);
   idle.close();
 });
 
 Deno.test("the webhook server's bounds: a slow request and an idle connection are closed, and past the most connections a new one is", async (t) => {
   const { ca, serving } = await generateWebhookCertificates(["localhost"], 1, ["127.0.0.1"]);
   const limits = { requestMs: 300, idleMs: 600, maxConnections: 2, sweepMs: 50 };
-  const server = await WebhookServer.start(
+  const server = WebhookServer.start(
     { hostname: "127.0.0.1", port: 0 },
     (request) => ({ status: 200, body: { length: request.body.length } }),
     serving,

@@ -138,16 +138,12 @@ export async function serveConnection(
         connection.deadline = performance.now() + limits.requestMs;
       }
       let end = headLength(buffer.subarray(0, filled));
-      while (end < 0) {
-        if (filled >= MAX_HEAD_BYTES) {
-          const error = `the request head is larger than ${MAX_HEAD_BYTES} bytes`;
-          return await reply(conn, { status: 431, body: { error } }, true);
-        }
+      while (end < 0 && filled < MAX_HEAD_BYTES) {
         const before = filled;
         if (!await fill()) return;
         end = headLength(buffer.subarray(0, filled), before - 3);
       }
-      if (end > MAX_HEAD_BYTES) {
+      if (end < 0 || end > MAX_HEAD_BYTES) {
         const error = `the request head is larger than ${MAX_HEAD_BYTES} bytes`;
         return await reply(conn, { status: 431, body: { error } }, true);
       }

@@ -66,9 +66,9 @@ export function startWebhook(
   let stopPolling = () => {};
   let served: TlsMaterial | undefined;
   let notAfter: number | undefined;
-  const serve = async (tls: TlsMaterial) => {
+  const serve = (tls: TlsMaterial) => {
     if (server) server.reload(tls);
-    else server = await WebhookServer.start(config.webhookListen, handler, tls);
+    else server = WebhookServer.start(config.webhookListen, handler, tls);
     served = tls;
     try {
       notAfter = certificateValidity(tls.cert).notAfter;
@@ -111,7 +111,7 @@ export function startWebhook(
         const next = await loadTls();
         if (stop.signal.aborted) return;
         if (next.cert !== served?.cert || next.key !== served?.key) {
-          await serve(next);
+          serve(next);
           log.info("serving the renewed webhook certificate (valid until {notAfter})", {
             notAfter: new Date(notAfter ?? 0).toISOString(),
           });
@@ -144,7 +144,7 @@ export function startWebhook(
     });
     if (!tls || stop.signal.aborted) return;
     // listening before the Service IP is known: reviews get HTTP 503 until then
-    await serve(tls);
+    serve(tls);
     log.info("webhook listening on {port}", { port: server!.address.port });
     clusterIp.then((ip) => {
       dnsServiceIp = ip;
@@ -160,8 +160,8 @@ export function startWebhook(
         certPath: config.tlsCert,
         keyPath: config.tlsKey,
         intervalMs: config.tlsReloadIntervalMs,
-        onChange: async (next) => {
-          await serve(next);
+        onChange: (next) => {
+          serve(next);
           log.info("webhook certificate reloaded from {file}", { file: config.tlsCert });
         },
         onError: (error) =>

@@ -54,7 +54,7 @@ export const SERVER_LIMITS: ServerLimits = {
  * import { webhookHandler } from "./handler.ts";
  * import { WebhookServer } from "./server.ts";
  * const { ca, serving } = await generateWebhookCertificates(["localhost"]);
- * const server = await WebhookServer.start({ hostname: "127.0.0.1", port: 0 }, webhookHandler(() => undefined, getLogger(["x"])), serving);
+ * const server = WebhookServer.start({ hostname: "127.0.0.1", port: 0 }, webhookHandler(() => undefined, getLogger(["x"])), serving);
  * const client = Deno.createHttpClient({ caCerts: [ca.cert] });
  * const response = await fetch(`https://localhost:${server.address.port}/mutate/pods`, { method: "POST", body: "{}", client });
  * await response.body?.cancel();
@@ -71,8 +71,9 @@ export class WebhookServer {
   readonly #limits: ServerLimits;
   readonly #connections = new Set<WebhookConnection>();
   readonly #sweeper: ReturnType<typeof setInterval>;
-  #stopping = false;
-  #drained: (() => void) | undefined;
+  /** Set by the first `stop()`: resolves once no connection is left. */
+  #drained: Promise<void> | undefined;
+  #wake: () => void = () => {};
 
   private constructor(
     listener: Deno.TlsListener,
@@ -90,8 +91,8 @@ export class WebhookServer {
   }
 
   /**
-   * Starts serving HTTPS; resolves once listening (the port is real even when 0 was asked).
-   * A certificate or key that cannot be read rejects here. `limits` are for tests.
+   * Starts serving HTTPS, listening when it returns (the port is real even when 0 was asked).
+   * A certificate or key that cannot be read throws here. `limits` are for tests.
    *
    * @example
    * ```ts
@@ -99,7 +100,7 @@ export class WebhookServer {
    * import { generateWebhookCertificates } from "./certificates.ts";
    * import { WebhookServer } from "./server.ts";
    * const { serving } = await generateWebhookCertificates(["localhost"]);
-   * const server = await WebhookServer.start({ hostname: "127.0.0.1", port: 0 }, () => ({ status: 200, body: {} }), serving);
+   * const server = WebhookServer.start({ hostname: "127.0.0.1", port: 0 }, () => ({ status: 200, body: {} }), serving);
    * assert.ok(server.address.port > 0);
    * await server.stop();
    * ```
@@ -109,14 +110,9 @@ export class WebhookServer {
     handler: WebhookHandler,
     tls: TlsMaterial,
     limits: ServerLimits = SERVER_LIMITS,
-  ): Promise<WebhookServer> {
-    try {
-      const listener = listenOn(listen, tls);
-      const { port } = listener.addr;
-      return Promise.resolve(new WebhookServer(listener, { ...listen, port }, handler, limits));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  ): WebhookServer {
+    const listener = listenOn(listen, tls);
+    return new WebhookServer(listener, { ...listen, port: listener.addr.port }, handler, limits);
   }
 
   /** The bound address. */
@@ -139,21 +135,27 @@ export class WebhookServer {
     previous.close();
   }
 
-  /** Stops accepting, closes idle connections and waits for the requests in flight. */
+  /**
+   * Stops accepting, closes idle connections and waits for the requests in flight; a second call
+   * waits for the same.
+   */
   stop(): Promise<void> {
-    if (!this.#stopping) {
-      this.#stopping = true;
-      clearInterval(this.#sweeper);
-      try {
-        this.#listener.close();
-      } catch { /* closed */ }
-      for (const connection of this.#connections) {
-        connection.stopping = true;
-        if (!connection.busy) connection.close();
-      }
+    if (this.#drained) return this.#drained;
+    this.#drained = new Promise((resolve) => this.#wake = resolve);
+    clearInterval(this.#sweeper);
+    try {
+      this.#listener.close();
+    } catch { /* closed */ }
+    for (const connection of this.#connections) {
+      connection.stopping = true;
+      if (!connection.busy) connection.close();
     }
-    if (this.#connections.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#drained = resolve);
+    if (this.#connections.size === 0) this.#wake();
+    return this.#drained;
+  }
+
+  get #stopping(): boolean {
+    return this.#drained !== undefined;
   }
 
   async #accept(listener: Deno.TlsListener): Promise<void> {
@@ -161,10 +163,10 @@ export class WebhookServer {
       let conn: Deno.TlsConn;
       try {
         conn = await listener.accept();
-      } catch (error) {
+      } catch {
         if (this.#stopping || listener !== this.#listener) return; // closed by stop or reload
-        if (error instanceof Deno.errors.BadResource) return;
-        await new Promise((resolve) => setTimeout(resolve, 10)); // e.g. out of file descriptors
+        // e.g. out of file descriptors: this listener is still the one serving, so keep at it
+        await new Promise((resolve) => setTimeout(resolve, 10));
         continue;
       }
       if (this.#stopping || this.#connections.size >= this.#limits.maxConnections) {
@@ -175,7 +177,7 @@ export class WebhookServer {
       this.#connections.add(connection);
       serveConnection(connection, this.#handler, this.#limits).finally(() => {
         this.#connections.delete(connection);
-        if (this.#stopping && this.#connections.size === 0) this.#drained?.();
+        if (this.#stopping && this.#connections.size === 0) this.#wake();
       });
     }
   }

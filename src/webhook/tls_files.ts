@@ -13,7 +13,7 @@ export interface TlsPollOptions {
   keyPath: string;
   intervalMs: number;
   /** Called with the new pair when either file changed. */
-  onChange: (tls: TlsMaterial) => Promise<void>;
+  onChange: (tls: TlsMaterial) => void | Promise<void>;
   /** Called when the pair cannot be read (a half-written pair): the old one stays. */
   onError?: (error: Error) => void;
   /** The pair already loaded (no change is reported for it). */
