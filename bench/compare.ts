@@ -58,19 +58,9 @@ await git("worktree", "add", "--detach", "--force", worktree, oldCommit);
 
 /** Flags the old revision is started with beyond the harness's: `--lameduck 0s` if it has it. */
 async function oldRevisionFlags(): Promise<string[]> {
-  const help = await new Deno.Command("deno", {
-    args: [
-      "run",
-      "--no-prompt",
-      "--config",
-      `${worktree}/deno.json`,
-      `${worktree}/main.ts`,
-      "--help",
-    ],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  return new TextDecoder().decode(help.stdout).includes("--lameduck") ? ["--lameduck", "0s"] : [];
+  const args = ["run", "--no-prompt", "--config", `${worktree}/deno.json`, `${worktree}/main.ts`];
+  const help = await commandOutput("deno", [...args, "--help"]);
+  return help.includes("--lameduck") ? ["--lameduck", "0s"] : [];
 }
 
 type Side = "old" | "new";

@@ -6,6 +6,7 @@
  */
 
 import { FakeApiServer } from "../src/fake/api_server.ts";
+import { commandOutput } from "../src/testing/command.ts";
 import { kubedockPod } from "../src/testing/mod.ts";
 import { type Dnsmasq, freePort, startDnsmasq } from "../src/testing/dnsmasq.ts";
 import {
@@ -185,10 +186,5 @@ export async function startBareResponder(): Promise<{
  * time another process on the machine took from it.
  */
 export async function cpuNanoseconds(pid: number): Promise<number> {
-  const { stdout } = await new Deno.Command("cat", {
-    args: [`/proc/${pid}/schedstat`],
-    stdout: "piped",
-  })
-    .output();
-  return Number(new TextDecoder().decode(stdout).split(" ")[0]);
+  return Number((await commandOutput("cat", [`/proc/${pid}/schedstat`])).split(" ")[0]);
 }
