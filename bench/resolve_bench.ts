@@ -15,7 +15,7 @@ import { buildResolver } from "../src/dns/server.ts";
 import { testServerOptions } from "../src/testing/dns_server.ts";
 import type { Upstream } from "../src/dns/upstream/upstream.ts";
 import { NetworkIndex } from "../src/index/network_index.ts";
-import { sharingKey } from "../src/dns/chain/in_flight.ts";
+import { sharingKey } from "../src/dns/chain/request_key.ts";
 import { encodeQuery, packet, parsedQuery } from "../src/testing/packet.ts";
 import { podRecord } from "../src/testing/records.ts";
 

@@ -4,16 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { headLength, parseRequestHead } from "../src/webhook/http1.ts";
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "./helpers/random.ts";
 
 const PIECES = [
   "POST",
@@ -46,7 +37,7 @@ const PIECES = [
 ];
 
 Deno.test("HTTP/1.1 heads: any text is read or refused with a status, never thrown on", () => {
-  const next = random(22);
+  const next = seededRandom(22);
   for (let i = 0; i < 20_000; i++) {
     const parts = Array.from(
       { length: 1 + Math.floor(next() * 24) },

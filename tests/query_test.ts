@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { parseQuery } from "../src/dns/wire/query.ts";
 import { QTYPE } from "../src/dns/wire/message.ts";
 import { decode, encodeQuery, parsedQuery } from "../src/testing/packet.ts";
+import { seededRandom } from "./helpers/random.ts";
 
 Deno.test("parsing queries", async (t) => {
   await t.step("reads name, type, class and the EDNS size of a query", () => {
@@ -49,18 +50,12 @@ Deno.test("parsing queries", async (t) => {
 });
 
 Deno.test("question names read again come back right, whatever the table of recent names holds", () => {
-  // 3,000 names (more than the table's 2,048 slots, so slots are shared and overwritten), with
+  // 9,000 names (more than the table's 4,096 slots, so slots are shared and overwritten), with
   // capitals, dots and backslashes inside labels, some longer than the 64 wire bytes it keeps;
   // each parsed three times in shuffled order and compared with the text built here
-  let seed = 7; // mulberry32: a failure replays
-  const next = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(7); // a failure replays
   const alphabet = "abcdXYZ09-.\\";
-  const names = Array.from({ length: 3_000 }, () =>
+  const names = Array.from({ length: 9_000 }, () =>
     Array.from(
       { length: 1 + Math.floor(next() * 4) },
       () =>
@@ -91,4 +86,29 @@ Deno.test("question names read again come back right, whatever the table of rece
     assert.equal(parsed.query.questionEnd, message.length);
   }
   assert.ok(long > 0, "some names are longer than the table keeps");
+});
+
+Deno.test("the table of recent names replaces, of two names sharing a hash, the one read less lately", () => {
+  const slotOf = (name: string) => {
+    const parsed = parseQuery(encodeQuery(name, "A"));
+    assert.ok(parsed.kind === "query");
+    return parsed.query.nameSlot;
+  };
+  // three names whose hashes pick the same pair of slots, found by asking
+  const byPair = new Map<number, string[]>();
+  let same: string[] = [];
+  for (let i = 0; same.length < 3; i++) {
+    const name = `n${i}.lru.test`;
+    const pair = slotOf(name) >> 1;
+    const names = [...(byPair.get(pair) ?? []), name];
+    byPair.set(pair, names);
+    same = names;
+  }
+  const [a, b, c] = same;
+  const first = slotOf(a);
+  slotOf(b); // the pair's other slot
+  assert.equal(slotOf(a), first, "read again: found where it was");
+  slotOf(c); // replaces b, read less lately than a
+  assert.equal(slotOf(a), first, "a stayed");
+  assert.notEqual(slotOf(b), -1);
 });

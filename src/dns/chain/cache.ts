@@ -10,9 +10,9 @@
  */
 
 import type { DnsHandler, DnsReply, DnsRequest, DnsResolver } from "./handler.ts";
-import { requestKey } from "./in_flight.ts";
+import { requestKey } from "./request_key.ts";
 import { RCODE } from "../wire/message.ts";
-import type { CacheLookup, ReplyCache } from "./reply_cache.ts";
+import type { CacheEntry, ReplyCache } from "./reply_cache.ts";
 
 /** Options of {@linkcode cacheHandler}. */
 export interface CacheHandlerOptions {
@@ -57,35 +57,40 @@ function failed(reply: DnsReply): boolean {
 export function cacheHandler(options: CacheHandlerOptions): DnsHandler {
   const { cache } = options;
   const now = options.now ?? (() => performance.now());
-  const stale = (request: DnsRequest, found: NonNullable<CacheLookup>, at: number) => {
+  const stale = (request: DnsRequest, found: CacheEntry, at: number) => {
     cache.stats.stale++;
-    return cache.answer(found.entry, request.query, true, at);
+    return cache.answer(found, request.query, true, at);
   };
-  const ask = async (
+  /** Forwards, then keeps what came back, or answers `found` stale if nothing good did. */
+  const ask = (
     request: DnsRequest,
     next: DnsResolver,
     key: string,
-    found: CacheLookup,
-  ): Promise<DnsReply> => {
-    const reply = await next(request);
-    if (!failed(reply)) {
-      cache.store(key, reply!, now());
-      return reply;
-    }
-    return found ? stale(request, found, now()) : reply;
+    found: CacheEntry | undefined,
+  ): DnsReply | Promise<DnsReply> => {
+    const settle = (reply: DnsReply): DnsReply => {
+      if (!failed(reply)) {
+        cache.store(key, reply!, now());
+        return reply;
+      }
+      return found ? stale(request, found, now()) : reply;
+    };
+    const reply = next(request);
+    return reply instanceof Promise ? reply.then(settle) : settle(reply);
   };
   return (request, next) => {
     const key = requestKey(request);
     const found = cache.lookup(key, request.receivedAt); // no clock read on a hit
-    if (found?.state === "fresh") {
+    if (found && cache.fresh(found, request.receivedAt)) {
       cache.stats.hits++;
       request.path ??= "cached";
-      return cache.answer(found.entry, request.query, false, request.receivedAt);
+      return cache.answer(found, request.query, false, request.receivedAt);
     }
     cache.stats.misses++;
     if (found && options.upstreamsDown()) {
       // renew in the background; the in-flight sharing keeps this to one exchange per name
-      ask({ ...request }, next, key, undefined).catch(() => {});
+      const renewal = ask({ ...request }, next, key, undefined);
+      if (renewal instanceof Promise) renewal.catch(() => {});
       request.path ??= "cached";
       return stale(request, found, request.receivedAt);
     }

@@ -10,7 +10,8 @@
 
 import { copyBytes } from "../wire/byte_slab.ts";
 import type { DnsHandler, DnsReply, DnsRequest } from "./handler.ts";
-import { FLAG, readU16, setId } from "../wire/message.ts";
+import { readU16, setId } from "../wire/message.ts";
+import { requestKey } from "./request_key.ts";
 
 /** Counters of the sharing, read by metrics. */
 export interface InFlightStats {
@@ -35,46 +36,6 @@ interface Exchange {
 }
 
 /**
- * The sharing key of a query: everything that can change upstream's answer.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseQuery } from "../wire/query.ts";
- * import { sharingKey } from "./in_flight.ts";
- * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 68, 66, 0, 0, 1, 0, 1]));
- * assert.ok(parsed.kind === "query");
- * assert.equal(sharingKey({ query: parsed.query, transport: "udp" }), "1/1/udp/0/0/0/db");
- * ```
- */
-export function sharingKey(request: Pick<DnsRequest, "query" | "transport">): string {
-  const { query } = request;
-  return `${query.qtype}/${query.qclass}/${request.transport}/${
-    query.flags & FLAG.CD
-  }/${query.ednsSize}/${query.dnssecOk ? 1 : 0}/${query.name}`;
-}
-
-/**
- * The request's {@linkcode sharingKey}, built once: the cache and the sharing both key by it.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseQuery } from "../wire/query.ts";
- * import type { DnsRequest } from "./handler.ts";
- * import { requestKey } from "./in_flight.ts";
- * const parsed = parseQuery(new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]));
- * assert.ok(parsed.kind === "query");
- * const request: DnsRequest = { query: parsed.query, source: "127.0.0.2", transport: "udp", receivedAt: 0 };
- * assert.equal(requestKey(request), "1/1/udp/0/0/0/db");
- * assert.equal(request.key, "1/1/udp/0/0/0/db"); // kept for the next handler
- * ```
- */
-export function requestKey(request: DnsRequest): string {
-  return request.key ??= sharingKey(request);
-}
-
-/**
  * `reply` as the answer to `request`: a copy with the request's ID and question bytes.
  *
  * @example
@@ -96,7 +57,9 @@ export function replyFor(
 ): Uint8Array {
   const copy = copyBytes(reply);
   setId(copy, query.id);
-  if (copy.length >= query.questionEnd) copy.set(query.raw.subarray(12, query.questionEnd), 12);
+  const { raw, questionEnd } = query;
+  if (copy.length < questionEnd) return copy;
+  for (let i = 12; i < questionEnd; i++) copy[i] = raw[i]; // the client's case (no view made)
   return copy;
 }
 

@@ -21,5 +21,6 @@ export { LoopProbe } from "./loop_probe.ts";
 export { cacheHandler } from "./cache.ts";
 export { ReplyCache, type ReplyCacheLimits, STALE_TTL } from "./reply_cache.ts";
 export { cacheSeconds, rewriteTtls } from "./reply_ttl.ts";
-export { type InFlightStats, requestKey, shareInFlight } from "./in_flight.ts";
+export { type InFlightStats, shareInFlight } from "./in_flight.ts";
+export { requestKey, sharingKey } from "./request_key.ts";
 export { forwardHandler, relay } from "./forward.ts";

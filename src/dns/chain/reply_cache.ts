@@ -43,12 +43,6 @@ export interface CacheEntry {
   used: boolean;
 }
 
-/** What a lookup found: nothing, a fresh entry, or one only good for serve-stale. */
-export type CacheLookup =
-  | { state: "fresh"; entry: CacheEntry }
-  | { state: "stale"; entry: CacheEntry }
-  | undefined;
-
 /**
  * The LRU store. Times are milliseconds of one monotonic clock (`performance.now()` in the
  * server), given by the caller: the cache handler passes the query's arrival time, so a hit
@@ -65,13 +59,14 @@ export type CacheLookup =
  * ]);
  * assert.equal(cache.store("db/A", reply, 0), true);
  * const found = cache.lookup("db/A", 12_500);
- * assert.equal(found?.state, "fresh");
+ * assert.ok(found && cache.fresh(found, 12_500));
  * const query = { id: 9, raw: new Uint8Array([0, 9, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 68, 66, 0, 0, 1, 0, 1]), questionEnd: 20 };
- * const answer = cache.answer(found!.entry, query, false, 12_500);
+ * const answer = cache.answer(found, query, false, 12_500);
  * assert.equal(answer[1], 9); // the client's ID
  * assert.equal(answer[13], 68); // the client's case
  * assert.equal(answer[29], 48); // TTL 60 - 12
- * assert.equal(cache.lookup("db/A", 61_000)?.state, "stale");
+ * const expired = cache.lookup("db/A", 61_000);
+ * assert.ok(expired && !cache.fresh(expired, 61_000)); // stale: only for when upstream fails
  * ```
  */
 export class ReplyCache {
@@ -88,8 +83,11 @@ export class ReplyCache {
     return this.#entries.size;
   }
 
-  /** The entry for `key`, marked used; expired past the stale window → removed. */
-  lookup(key: string, now: number): CacheLookup {
+  /**
+   * The entry for `key`, marked used: fresh, or only good for serve-stale (see
+   * {@linkcode ReplyCache.fresh}); expired past the stale window → removed.
+   */
+  lookup(key: string, now: number): CacheEntry | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
     if (now >= entry.staleUntil) {
@@ -97,7 +95,12 @@ export class ReplyCache {
       return undefined;
     }
     entry.used = true;
-    return { state: now < entry.expiresAt ? "fresh" : "stale", entry };
+    return entry;
+  }
+
+  /** Whether `entry` may still be answered as it is at `now` (not only stale). */
+  fresh(entry: CacheEntry, now: number): boolean {
+    return now < entry.expiresAt;
   }
 
   /** Keeps `reply` under `key` if its rcode and TTLs allow; true when it was kept. */
@@ -143,7 +146,7 @@ export class ReplyCache {
   ): Uint8Array {
     const copy = replyFor(entry.reply, query);
     const elapsed = Math.floor((now - entry.storedAt) / 1000);
-    rewriteTtls(copy, stale ? () => STALE_TTL : (ttl) => Math.max(0, ttl - elapsed)); // walked at store
+    rewriteTtls(copy, elapsed, stale ? STALE_TTL : -1); // walkable: checked at store
     return copy;
   }
 }

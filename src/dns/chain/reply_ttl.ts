@@ -8,7 +8,16 @@
  * @module
  */
 
-import { QTYPE, RCODE, readU16, skipName, walkRecords } from "../wire/message.ts";
+import {
+  QTYPE,
+  RCODE,
+  readU16,
+  recordCount,
+  recordEnd,
+  recordFields,
+  skipName,
+  walkRecords,
+} from "../wire/message.ts";
 
 const TYPE_SOA = 6;
 
@@ -61,9 +70,11 @@ function lifetimes(reply: Uint8Array): Lifetimes | undefined {
 }
 
 /**
- * Rewrites every record's TTL of `reply` in place (OPT excluded): `ttl(received)` gives the new
- * value. Used on the cache's copy of a reply as it is answered, so entries keep no offsets.
- * Returns false when the reply cannot be walked (the cache never keeps such a reply).
+ * Rewrites every record's TTL of `reply` in place (OPT excluded): lowered by `lowerBy` seconds
+ * (never below 0), or set to `fixed` when it is given. Used on the cache's copy of a reply as it
+ * is answered, so entries keep no offsets; a loop, not {@linkcode walkRecords}, so an answer from
+ * the cache allocates no closure. Returns false when the reply cannot be walked (the cache never
+ * keeps such a reply).
  *
  * @example
  * ```ts
@@ -73,22 +84,30 @@ function lifetimes(reply: Uint8Array): Lifetimes | undefined {
  *   0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1,
  *   0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 192, 0, 2, 7,
  * ]);
- * assert.equal(rewriteTtls(reply, (ttl) => ttl - 100), true);
+ * assert.equal(rewriteTtls(reply, 100), true);
  * assert.deepEqual([...reply.subarray(26, 30)], [0, 0, 0, 200]);
+ * assert.equal(rewriteTtls(reply, 0, 30), true);
+ * assert.deepEqual([...reply.subarray(26, 30)], [0, 0, 0, 30]);
+ * assert.equal(rewriteTtls(reply.subarray(0, 30), 0), false); // cut inside its record
  * ```
  */
-export function rewriteTtls(reply: Uint8Array, ttl: (received: number) => number): boolean {
-  const start = reply.length < 12 ? -1 : questionsEnd(reply);
-  if (start < 0) return false;
-  return walkRecords(reply, start, (record) => {
-    if (record.type === QTYPE.OPT) return;
-    const at = record.ttlOffset;
-    const value = ttl(readU32(reply, at));
-    reply[at] = value >>> 24;
-    reply[at + 1] = (value >>> 16) & 0xff;
-    reply[at + 2] = (value >>> 8) & 0xff;
-    reply[at + 3] = value & 0xff;
-  }) >= 0;
+export function rewriteTtls(reply: Uint8Array, lowerBy: number, fixed = -1): boolean {
+  let offset = reply.length < 12 ? -1 : questionsEnd(reply);
+  if (offset < 0) return false;
+  for (let i = recordCount(reply); i > 0; i--) {
+    const fields = recordFields(reply, offset);
+    if (fields < 0) return false;
+    if (readU16(reply, fields) !== QTYPE.OPT) {
+      const at = fields + 4;
+      const value = fixed >= 0 ? fixed : Math.max(0, readU32(reply, at) - lowerBy);
+      reply[at] = value >>> 24;
+      reply[at + 1] = (value >>> 16) & 0xff;
+      reply[at + 2] = (value >>> 8) & 0xff;
+      reply[at + 3] = value & 0xff;
+    }
+    offset = recordEnd(reply, fields);
+  }
+  return true;
 }
 
 /**

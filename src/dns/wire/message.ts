@@ -161,21 +161,70 @@ export function walkRecords(
   offset: number,
   visit: (record: RecordView) => void,
 ): number {
-  const records = readU16(bytes, 6) + readU16(bytes, 8) + readU16(bytes, 10);
+  const records = recordCount(bytes);
   const view: RecordView = { index: 0, type: 0, ttlOffset: 0, rdataStart: 0, rdataEnd: 0 };
   for (let i = 0; i < records; i++) {
-    offset = skipName(bytes, offset);
-    if (offset < 0 || offset + 10 > bytes.length) return -1;
+    const fields = recordFields(bytes, offset);
+    if (fields < 0) return -1;
     view.index = i;
-    view.type = readU16(bytes, offset);
-    view.ttlOffset = offset + 4;
-    view.rdataStart = offset + 10;
-    view.rdataEnd = view.rdataStart + readU16(bytes, offset + 8);
-    if (view.rdataEnd > bytes.length) return -1;
+    view.type = readU16(bytes, fields);
+    view.ttlOffset = fields + 4;
+    view.rdataStart = fields + 10;
+    view.rdataEnd = recordEnd(bytes, fields);
     visit(view);
     offset = view.rdataEnd;
   }
   return offset;
+}
+
+/**
+ * How many answer, authority and additional records `bytes` says it has.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { recordCount } from "./message.ts";
+ * assert.equal(recordCount(new Uint8Array([0, 1, 0x81, 0x80, 0, 1, 0, 2, 0, 1, 0, 1])), 4);
+ * ```
+ */
+export function recordCount(bytes: Uint8Array): number {
+  return readU16(bytes, 6) + readU16(bytes, 8) + readU16(bytes, 10);
+}
+
+/**
+ * Where the record at `offset` has its fixed fields (type, class, TTL, rdata length), just past
+ * its name; -1 when the record, rdata included, runs off the end. For the loops on the hot path
+ * that walk records without {@linkcode walkRecords}'s callback (no closure per walk); the record
+ * ends at {@linkcode recordEnd}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { recordEnd, recordFields } from "./message.ts";
+ * const record = new Uint8Array([0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 44, 0, 4, 192, 0, 2, 7]);
+ * assert.equal(recordFields(record, 0), 2);
+ * assert.equal(recordEnd(record, 2), 16);
+ * assert.equal(recordFields(record.subarray(0, 15), 0), -1); // its rdata is cut
+ * ```
+ */
+export function recordFields(bytes: Uint8Array, offset: number): number {
+  const fields = skipName(bytes, offset);
+  if (fields < 0 || fields + 10 > bytes.length) return -1;
+  return recordEnd(bytes, fields) > bytes.length ? -1 : fields;
+}
+
+/**
+ * The end of the record whose fixed fields are at `fields` (see {@linkcode recordFields}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { recordEnd } from "./message.ts";
+ * assert.equal(recordEnd(new Uint8Array([0, 41, 4, 208, 0, 0, 0, 0, 0, 0]), 0), 10); // an empty OPT
+ * ```
+ */
+export function recordEnd(bytes: Uint8Array, fields: number): number {
+  return fields + 10 + readU16(bytes, fields + 8);
 }
 
 /**

@@ -6,7 +6,16 @@
  * @module
  */
 
-import { FLAG, headerOnlyReply, QTYPE, RCODE, readU16, walkRecords } from "./message.ts";
+import {
+  FLAG,
+  headerOnlyReply,
+  QTYPE,
+  RCODE,
+  readU16,
+  recordCount,
+  recordEnd,
+  recordFields,
+} from "./message.ts";
 
 /** A parsed query. `name` is lowercase without the trailing dot (`""` for the root). */
 export interface Query {
@@ -23,6 +32,12 @@ export interface Query {
   dnssecOk: boolean;
   /** The whole message (owned: safe to keep across awaits). */
   raw: Uint8Array;
+  /**
+   * The slot of the parse's name table that holds `name` (below {@linkcode NAME_SLOTS}), or -1 for
+   * a name too long to be kept. Another name may take the slot later: things memoized by slot must
+   * check the name too.
+   */
+  nameSlot: number;
 }
 
 /** What to do with an incoming message. */
@@ -53,6 +68,7 @@ export function parseQuery(message: Uint8Array): Parsed {
   if (readU16(message, 4) !== 1) return reject(message, RCODE.FORMERR);
   const name = readQuestionName(message, 12);
   const end = nameEnd;
+  const slot = nameSlot;
   if (name === undefined || end + 4 > message.length) {
     return reject(message, RCODE.FORMERR);
   }
@@ -71,6 +87,7 @@ export function parseQuery(message: Uint8Array): Parsed {
       ednsSize: edns & 0xffff,
       dnssecOk: edns > 0xffff,
       raw: message,
+      nameSlot: slot,
     },
   };
 }
@@ -85,17 +102,22 @@ const nameChars = new Uint16Array(512);
 /**
  * Names read lately, by a hash of their lowercased wire form: a question asked again gets the
  * same string back, so no new string is built and its hash (for the index's and the cache's Map
- * lookups) is already known. 2,048 slots of 64 wire bytes (128 KiB): a test suite's names fit.
+ * lookups) is already known. 4,096 slots of 64 wire bytes (256 KiB), two ways per hash (the one
+ * used less lately is replaced), so a test suite's names fit and seldom push each other out.
  */
-const NAME_SLOTS = 2048;
+export const NAME_SLOTS = 4096;
 /** Names up to this many wire bytes are kept (longer ones are rare, and built each time). */
 const SLOT_BYTES = 64;
 const slotWire = new Uint8Array(NAME_SLOTS * SLOT_BYTES);
 const slotLength = new Uint16Array(NAME_SLOTS);
 const slotName: string[] = new Array(NAME_SLOTS).fill("");
+/** Per pair of slots: which of the two to replace next (the one not read last). */
+const pairVictim = new Uint8Array(NAME_SLOTS / 2);
 
 /** Where the last name read by {@linkcode readQuestionName} ended (no object per read). */
 let nameEnd = 0;
+/** The slot that holds the last name read, or -1 when it was too long to keep. */
+let nameSlot = -1;
 
 /** `c` lowercased when it is an ASCII capital. */
 function fold(c: number): number {
@@ -118,15 +140,29 @@ function readQuestionName(bytes: Uint8Array, start: number): string | undefined 
   }
   nameEnd = offset + 1;
   const wireLength = nameEnd - start;
-  const slot = (hash ^ (hash >>> 8) ^ (hash >>> 16)) & (NAME_SLOTS - 1);
-  const at = slot * SLOT_BYTES;
-  if (slotLength[slot] === wireLength) {
+  const pair = (hash ^ (hash >>> 8) ^ (hash >>> 16)) & (NAME_SLOTS / 2 - 1);
+  for (let way = 0; way < 2; way++) {
+    const slot = pair * 2 + way;
+    if (slotLength[slot] !== wireLength) continue;
+    const at = slot * SLOT_BYTES;
     let i = 0;
     while (i < wireLength && slotWire[at + i] === fold(bytes[start + i])) i++;
-    if (i === wireLength) return slotName[slot];
+    if (i === wireLength) {
+      pairVictim[pair] = way ^ 1;
+      nameSlot = slot;
+      return slotName[slot];
+    }
   }
   const name = buildName(bytes, start);
-  if (wireLength > SLOT_BYTES) return name;
+  if (wireLength > SLOT_BYTES) {
+    nameSlot = -1;
+    return name;
+  }
+  const way = pairVictim[pair];
+  const slot = pair * 2 + way;
+  const at = slot * SLOT_BYTES;
+  pairVictim[pair] = way ^ 1;
+  nameSlot = slot;
   for (let i = 0; i < wireLength; i++) slotWire[at + i] = fold(bytes[start + i]);
   slotLength[slot] = wireLength;
   slotName[slot] = name;
@@ -159,11 +195,15 @@ function findEdns(bytes: Uint8Array, offset: number): number {
   // no answer, authority or additional records (most stub resolvers send none): nothing to walk
   if ((bytes[6] | bytes[7] | bytes[8] | bytes[9] | bytes[10] | bytes[11]) === 0) return 0;
   let edns = 0;
-  const end = walkRecords(bytes, offset, (record) => {
-    if (record.type !== QTYPE.OPT) return;
-    const size = readU16(bytes, record.ttlOffset - 2); // OPT's class field is the UDP size
-    edns = Math.max(size, 512 /* the classic UDP size */) |
-      (bytes[record.ttlOffset + 2] & 0x80 ? 0x10000 : 0); // the DO bit
-  });
-  return end < 0 ? -1 : edns;
+  for (let i = recordCount(bytes); i > 0; i--) { // a loop, not walkRecords: no closure per query
+    const fields = recordFields(bytes, offset);
+    if (fields < 0) return -1;
+    if (readU16(bytes, fields) === QTYPE.OPT) {
+      const size = readU16(bytes, fields + 2); // OPT's class field is the UDP size
+      edns = Math.max(size, 512 /* the classic UDP size */) |
+        (bytes[fields + 6] & 0x80 ? 0x10000 : 0); // the DO bit
+    }
+    offset = recordEnd(bytes, fields);
+  }
+  return edns;
 }
