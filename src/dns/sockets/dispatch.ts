@@ -70,6 +70,8 @@ export function dispatch(
     source,
     transport: context.transport,
     receivedAt: NOT_STAMPED, // the chain reads the clock past the internal answers
+    path: undefined, // set by the chain; here so the object keeps one shape (no growth per query)
+    key: undefined,
   };
   const reply = context.resolve(request);
   if (!observe) return reply;

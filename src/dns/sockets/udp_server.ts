@@ -48,10 +48,10 @@ export interface UdpServeOptions {
  */
 export async function serveUdp(conn: Deno.DatagramConn, options: UdpServeOptions): Promise<void> {
   const pending = options.pending ?? new PendingReplies();
-  const { finished } = pending;
   const context: DispatchContext = { ...options, transport: "udp" };
   const buffer = new Uint8Array(65535);
-  const { denied } = options;
+  // one handler for every send: a closure per reply would be garbage on the hot path
+  const sendFailed = options.denied?.sendRefused ?? ignore;
   let failures = 0;
   for (;;) {
     let received: [Uint8Array, Deno.Addr];
@@ -67,29 +67,38 @@ export async function serveUdp(conn: Deno.DatagramConn, options: UdpServeOptions
       continue;
     }
     const [data, addr] = received;
-    const client = addr as Deno.NetAddr;
     let reply: DnsReply | Promise<DnsReply>;
     try {
-      reply = dispatch(context, copyBytes(data), client.hostname);
+      reply = dispatch(context, copyBytes(data), (addr as Deno.NetAddr).hostname);
     } catch {
       options.stats.dropped++;
       continue;
     }
-    const sendFailed = (error: unknown) => denied?.sendFailed(client.hostname, error);
-    if (reply instanceof Promise) {
-      pending.started();
-      reply.then(
-        (bytes) =>
-          bytes
-            ? conn.send(bytes, client).then(finished, (error) => {
-              sendFailed(error);
-              finished();
-            })
-            : finished(),
-        finished,
-      );
-    } else if (reply) {
-      conn.send(reply, client).catch(sendFailed);
-    }
+    if (reply instanceof Promise) sendLater(conn, reply, addr, pending, sendFailed);
+    else if (reply) conn.send(reply, addr).catch(sendFailed);
   }
+}
+
+function ignore(): void {}
+
+/** Sends a reply still being worked out once it is known, counted as pending until sent. */
+function sendLater(
+  conn: Deno.DatagramConn,
+  reply: Promise<DnsReply>,
+  client: Deno.Addr,
+  pending: PendingReplies,
+  sendFailed: (error: unknown) => void,
+): void {
+  const { finished } = pending;
+  pending.started();
+  reply.then(
+    (bytes) =>
+      bytes
+        ? conn.send(bytes, client).then(finished, (error) => {
+          sendFailed(error);
+          finished();
+        })
+        : finished(),
+    finished,
+  );
 }

@@ -150,28 +150,44 @@ export class DnsUpstream implements Upstream {
     );
   }
 
-  async exchange(
+  exchange(
     message: Uint8Array,
     questionEnd: number,
     transport: Transport,
   ): Promise<Uint8Array | null> {
+    if (this.#closed) return Promise.resolve(null);
+    // the first attempt in one `then` (no async frame): most queries need no second
     const clientId = readU16(message, 0);
-    let previous = -1;
-    for (let attempt = 0; attempt < 2 && !this.#closed; attempt++) {
-      const index = this.#pick(previous);
-      const slot = this.#slots[index];
-      previous = index;
-      setId(message, clientId);
-      slot.attempts++;
-      const reply = await slot.server.attempt(message, questionEnd, transport);
+    const first = this.#pick(-1);
+    const slot = this.#slots[first];
+    slot.attempts++;
+    return slot.server.attempt(message, questionEnd, transport).then((reply) => {
       if (reply) {
         this.#answered(slot);
         return reply;
       }
       // health is UDP's (the probe's): a cluster whose policy blocks TCP 53 does not lose its DNS
       if (transport === "udp") this.#failed(slot);
-    }
-    return null;
+      return this.#retry(first, message, questionEnd, transport, clientId);
+    });
+  }
+
+  /** The second attempt, on the next server that is up, with the client's ID put back. */
+  async #retry(
+    previous: number,
+    message: Uint8Array,
+    questionEnd: number,
+    transport: Transport,
+    clientId: number,
+  ): Promise<Uint8Array | null> {
+    if (this.#closed) return null;
+    const slot = this.#slots[this.#pick(previous)];
+    setId(message, clientId);
+    slot.attempts++;
+    const reply = await slot.server.attempt(message, questionEnd, transport);
+    if (reply) this.#answered(slot);
+    else if (transport === "udp") this.#failed(slot);
+    return reply;
   }
 
   close(): void {

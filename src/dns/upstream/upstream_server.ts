@@ -48,6 +48,10 @@ class UdpExchanger {
   #pending = new Map<number, PendingUdp>();
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  /** One handler for every send (no closure per query); the sweep fails the query at its deadline. */
+  #sendFailed = () => {
+    this.#stats.errors++;
+  };
 
   constructor(target: HostPort, timeoutMs: number, stats: UpstreamStats) {
     const bindHost = target.hostname.includes(":") ? "::" : "0.0.0.0";
@@ -90,9 +94,7 @@ class UdpExchanger {
     pending.deadline = performance.now() + this.#timeoutMs;
     this.#pending.set(id, pending);
     this.#sweeper ??= setInterval(() => this.#sweep(), Math.min(50, this.#timeoutMs / 4));
-    this.#conn.send(pending.message, this.#target).catch(() => {
-      this.#stats.errors++; // the sweep fails it at its deadline
-    });
+    this.#conn.send(pending.message, this.#target).catch(this.#sendFailed);
   }
 
   #sweep(): void {
