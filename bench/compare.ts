@@ -12,6 +12,9 @@
  * Figures: internal (`db`, an alias of the source's network), suffixed
  * (`db.bench.svc.cluster.local`), a bare single-label name the upstream knows (`ext`, forwarded,
  * then from the cache), cached (1,000 names, warm), uncached (1,000 names, `--cache-size 0`).
+ * The uncached figure is also read against the bare Deno UDP forwarder (bench/bare_udp_forwarder.ts,
+ * four socket operations per query like any forwarded query), run with the same load once a round
+ * after both revisions: the runtime's own ceiling for forwarding.
  *
  * Usage: deno task bench:compare REV [--rounds N] [--seconds S]
  *
@@ -25,6 +28,7 @@ import {
   cpuNanoseconds,
   DISTINCT_NAMES,
   dnsperf,
+  startBareForwarder,
   startBareResponder,
   startBench,
 } from "./harness.ts";
@@ -83,9 +87,11 @@ const figures: Figure[] = [
 ];
 
 let setup: BenchSetup | undefined;
+let forwarder: Awaited<ReturnType<typeof startBareForwarder>> | undefined;
 const bare = await startBareResponder();
 try {
   setup = await startBench();
+  forwarder = await startBareForwarder(setup.dnsmasq.address.port);
   const oldFlags = await oldRevisionFlags();
   const servers = {
     new: { true: setup.main, false: await setup.startAnother(["--cache-size", "0"]) },
@@ -119,6 +125,7 @@ try {
     figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]),
   );
   const qps = new Map(figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]));
+  const forwarderRuns: { qps: number; micros: number; round: number }[] = [];
   console.log(
     `bench:compare ${rounds} rounds, ${seconds} s per run (+1 s warm-up), ABAB, each run between two bare runs`,
   );
@@ -143,6 +150,16 @@ try {
           } q/s  ${ratio.toFixed(3)} of bare  ${measured.micros.toFixed(2)} µs CPU/query${
             measured.lost ? `  lost ${measured.lost}` : ""
           }`,
+        );
+      }
+      if (!figure.cache) {
+        await run(forwarder.address, figure.query, 1);
+        const forwarded = await measure(forwarder.address, forwarder.pid, figure.query);
+        forwarderRuns.push({ ...forwarded, round });
+        console.log(
+          `  round ${round} bare Deno forwarder, same load         ${
+            forwarded.qps.toFixed(0).padStart(6)
+          } q/s  ${forwarded.micros.toFixed(2)} µs CPU/query`,
         );
       }
     }
@@ -195,7 +212,20 @@ try {
       }  ${(bareCpu / n).toFixed(3).padStart(8)}`,
     );
   }
+  const uncached = figures.find((f) => !f.cache)!;
+  const shares = (side: Side) =>
+    median(qps.get(uncached.name)![side].map((q, i) => q / forwarderRuns[i].qps));
+  console.log(
+    `\n${uncached.name}, as a share of the bare Deno forwarder in the same round (median): old ${
+      shares("old").toFixed(3)
+    }, new ${shares("new").toFixed(3)}; the forwarder ${
+      median(forwarderRuns.map((r) => r.qps)).toFixed(0)
+    } q/s, ${median(forwarderRuns.map((r) => r.micros)).toFixed(2)} µs CPU/query, ${
+      (median(forwarderRuns.map((r) => r.qps)) / median(bareQps)).toFixed(3)
+    } of the bare responder`,
+  );
 } finally {
+  await forwarder?.stop();
   await setup?.stop();
   await bare.stop();
   await git("worktree", "remove", "--force", worktree).catch(async () => {

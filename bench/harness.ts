@@ -149,20 +149,27 @@ export async function startBench(extraArgs: string[] = []): Promise<BenchSetup> 
   };
 }
 
-/** The bare Deno UDP responder (bench/bare_udp_responder.ts): the runtime's own ceiling. */
-export async function startBareResponder(): Promise<{
+/** A reference process of the benchmarks, listening on a loopback UDP port. */
+export interface ReferenceProcess {
   address: { hostname: string; port: number };
   /** Its process id (for its CPU time, /proc/PID/schedstat). */
   pid: number;
   stop(): Promise<void>;
-}> {
+}
+
+async function startReference(
+  script: string,
+  net: string,
+  args: string[],
+): Promise<ReferenceProcess> {
   const port = freePort();
   const child = new Deno.Command("deno", {
     args: [
       "run",
-      "--allow-net=127.0.0.0/8",
-      new URL("./bare_udp_responder.ts", import.meta.url).pathname,
+      `--allow-net=${net}`,
+      new URL(script, import.meta.url).pathname,
       String(port),
+      ...args,
     ],
     stdout: "null",
     stderr: "inherit",
@@ -178,6 +185,20 @@ export async function startBareResponder(): Promise<{
       await child.status;
     },
   };
+}
+
+/** The bare Deno UDP responder (bench/bare_udp_responder.ts): the runtime's own ceiling. */
+export function startBareResponder(): Promise<ReferenceProcess> {
+  return startReference("./bare_udp_responder.ts", "127.0.0.0/8", []);
+}
+
+/**
+ * The bare Deno UDP forwarder (bench/bare_udp_forwarder.ts) towards `upstreamPort` on loopback:
+ * the runtime's ceiling for a query forwarded (four socket operations instead of two).
+ */
+export function startBareForwarder(upstreamPort: number): Promise<ReferenceProcess> {
+  // the server's own net permission list (its upstream sockets bind 0.0.0.0 as the server's do)
+  return startReference("./bare_udp_forwarder.ts", "127.0.0.0/8,0.0.0.0", [String(upstreamPort)]);
 }
 
 /**
