@@ -6,8 +6,10 @@
  * runs just before and after it. It prints, per figure, both revisions' medians (as shares of the
  * bare responder, and in queries per second), their ratio, the spread of the rounds, and "no
  * difference" when the two revisions' rounds overlap. Beside the rates, each server's own CPU time
- * per answered query (/proc/PID/schedstat) and the bare responder's: steadier than a rate when
- * other work on the machine comes and goes.
+ * per answered query (/proc/PID/stat, all its threads) and the bare responder's: steadier than a rate when
+ * other work on the machine comes and goes. And the garbage collector's milliseconds on the JS
+ * thread per 1,000 queries (every server runs with `--trace-gc` too, bench/gc_trace.ts): the
+ * steadiest of the three, since it follows what a query allocates and keeps.
  *
  * Figures: internal (`db`, an alias of the source's network), suffixed
  * (`db.bench.svc.cluster.local`), a bare single-label name the upstream knows (`ext`, forwarded,
@@ -23,6 +25,7 @@
 
 import { commandOutput } from "../src/testing/command.ts";
 import { compareFigure, type Comparison, median } from "./compare_stats.ts";
+import { gcWork } from "./gc_trace.ts";
 import {
   type BenchSetup,
   cpuNanoseconds,
@@ -93,11 +96,15 @@ try {
   setup = await startBench();
   forwarder = await startBareForwarder(setup.dnsmasq.address.port);
   const oldFlags = await oldRevisionFlags();
+  const traceGc = ["--v8-flags=--trace-gc"]; // beside the production V8 flags, both sides
   const servers = {
-    new: { true: setup.main, false: await setup.startAnother(["--cache-size", "0"]) },
+    new: {
+      true: await setup.startAnother([], traceGc),
+      false: await setup.startAnother(["--cache-size", "0"], traceGc),
+    },
     old: {
-      true: await setup.startAnother([...oldFlags], [], worktree),
-      false: await setup.startAnother([...oldFlags, "--cache-size", "0"], [], worktree),
+      true: await setup.startAnother([...oldFlags], traceGc, worktree),
+      false: await setup.startAnother([...oldFlags, "--cache-size", "0"], traceGc, worktree),
     },
   };
   const run = (server: { hostname: string; port: number }, query: string | string[], s = seconds) =>
@@ -125,6 +132,8 @@ try {
     figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]),
   );
   const qps = new Map(figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]));
+  /** GC milliseconds on the JS thread per 1,000 answered queries. */
+  const gcMs = new Map(figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]));
   const forwarderRuns: { qps: number; micros: number; round: number }[] = [];
   console.log(
     `bench:compare ${rounds} rounds, ${seconds} s per run (+1 s warm-up), ABAB, each run between two bare runs`,
@@ -134,8 +143,13 @@ try {
       for (const side of ["old", "new"] as Side[]) {
         const process = servers[side][`${figure.cache}`];
         await run(process.dns, figure.query, 1);
+        const traced = process.logs().length;
         const measured = await measure(process.dns, process.child.pid, figure.query);
         micros.get(figure.name)![side].push(measured.micros);
+        await new Promise((r) => setTimeout(r, 50)); // the run's last trace lines through the pipe
+        const gc = gcWork(process.logs().slice(traced));
+        const gcPerThousand = (gc.ms / measured.completed) * 1000;
+        gcMs.get(figure.name)![side].push(gcPerThousand);
         const bareRun = await measure(bare.address, bare.pid, "db A");
         const bareAfter = bareRun.qps;
         bareQps.push(bareAfter);
@@ -147,9 +161,9 @@ try {
         console.log(
           `  round ${round} ${side} ${figure.name.padEnd(40)} ${
             measured.qps.toFixed(0).padStart(6)
-          } q/s  ${ratio.toFixed(3)} of bare  ${measured.micros.toFixed(2)} µs CPU/query${
-            measured.lost ? `  lost ${measured.lost}` : ""
-          }`,
+          } q/s  ${ratio.toFixed(3)} of bare  ${measured.micros.toFixed(2)} µs CPU/query  ${
+            gcPerThousand.toFixed(2)
+          } ms GC/1,000${measured.lost ? `  lost ${measured.lost}` : ""}`,
         );
       }
       if (!figure.cache) {
@@ -196,22 +210,35 @@ try {
   );
   const bareCpu = median(bareMicros);
   console.log(
-    `\nCPU time per answered query, µs (median of rounds; each process's own time on a CPU, which\nanother process on the machine does not inflate): bare responder ${
+    `\nCPU time per answered query, µs (median of rounds; each process's own time on a CPU, all its threads, which\nanother process on the machine does not inflate): bare responder ${
       bareCpu.toFixed(2)
     }`,
   );
-  console.log(
-    `${"figure".padEnd(40)} ${"old".padStart(7)} ${"new".padStart(7)}  new/old  bare/new`,
-  );
-  for (const figure of figures) {
-    const m = micros.get(figure.name)!;
-    const [o, n] = [median(m.old), median(m.new)];
+  /** Per figure: both medians, new/old, and an extra column when `extra` gives one. */
+  const oldNewTable = (
+    values: Map<string, Record<Side, number[]>>,
+    extra?: { title: string; cell: (newMedian: number) => string },
+  ) => {
     console.log(
-      `${figure.name.padEnd(40)} ${o.toFixed(2).padStart(7)} ${n.toFixed(2).padStart(7)}  ${
-        (n / o).toFixed(3).padStart(7)
-      }  ${(bareCpu / n).toFixed(3).padStart(8)}`,
+      `${"figure".padEnd(40)} ${"old".padStart(7)} ${"new".padStart(7)}  new/old${
+        extra ? `  ${extra.title}` : ""
+      }`,
     );
-  }
+    for (const figure of figures) {
+      const v = values.get(figure.name)!;
+      const [o, n] = [median(v.old), median(v.new)];
+      console.log(
+        `${figure.name.padEnd(40)} ${o.toFixed(2).padStart(7)} ${n.toFixed(2).padStart(7)}  ${
+          (n / o).toFixed(3).padStart(7)
+        }${extra ? `  ${extra.cell(n).padStart(extra.title.length)}` : ""}`,
+      );
+    }
+  };
+  oldNewTable(micros, { title: "bare/new", cell: (n) => (bareCpu / n).toFixed(3) });
+  console.log(
+    `\nGC on the JS thread per 1,000 answered queries, ms (median of rounds; --trace-gc: pauses and\nincremental marking; it follows what a query allocates and keeps, not the machine's load)`,
+  );
+  oldNewTable(gcMs);
   const uncached = figures.find((f) => !f.cache)!;
   const shares = (side: Side) =>
     median(qps.get(uncached.name)![side].map((q, i) => q / forwarderRuns[i].qps));

@@ -161,12 +161,14 @@ async function startReference(
   script: string,
   net: string,
   args: string[],
+  denoFlags: string[],
 ): Promise<ReferenceProcess> {
   const port = freePort();
   const child = new Deno.Command("deno", {
     args: [
       "run",
       `--allow-net=${net}`,
+      ...denoFlags,
       new URL(script, import.meta.url).pathname,
       String(port),
       ...args,
@@ -187,25 +189,55 @@ async function startReference(
   };
 }
 
-/** The bare Deno UDP responder (bench/bare_udp_responder.ts): the runtime's own ceiling. */
-export function startBareResponder(): Promise<ReferenceProcess> {
-  return startReference("./bare_udp_responder.ts", "127.0.0.0/8", []);
+/**
+ * The bare Deno UDP responder (bench/bare_udp_responder.ts): the runtime's own ceiling
+ * (`denoFlags` such as `--v8-flags=...` are for profiling it).
+ */
+export function startBareResponder(denoFlags: string[] = []): Promise<ReferenceProcess> {
+  return startReference("./bare_udp_responder.ts", "127.0.0.0/8", [], denoFlags);
 }
 
 /**
  * The bare Deno UDP forwarder (bench/bare_udp_forwarder.ts) towards `upstreamPort` on loopback:
  * the runtime's ceiling for a query forwarded (four socket operations instead of two).
  */
-export function startBareForwarder(upstreamPort: number): Promise<ReferenceProcess> {
+export function startBareForwarder(
+  upstreamPort: number,
+  denoFlags: string[] = [],
+): Promise<ReferenceProcess> {
   // the server's own net permission list (its upstream sockets bind 0.0.0.0 as the server's do)
-  return startReference("./bare_udp_forwarder.ts", "127.0.0.0/8,0.0.0.0", [String(upstreamPort)]);
+  const net = "127.0.0.0/8,0.0.0.0";
+  return startReference("./bare_udp_forwarder.ts", net, [String(upstreamPort)], denoFlags);
 }
 
+/** Clock ticks per second of /proc/PID/stat's times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
 /**
- * Nanoseconds process `pid` has spent on a CPU (/proc/PID/schedstat's first field, read with
- * `cat`: Deno asks for --allow-all to read /proc/PID itself). Unlike a rate, it does not count the
+ * Nanoseconds process `pid` has spent on a CPU, all its threads together (V8's garbage collector
+ * works on threads of its own): /proc/PID/stat's user and system time, in 10 ms ticks, read with
+ * `cat` (Deno asks for --allow-all to read /proc/PID itself). Unlike a rate, it does not count the
  * time another process on the machine took from it.
  */
 export async function cpuNanoseconds(pid: number): Promise<number> {
-  return Number((await commandOutput("cat", [`/proc/${pid}/schedstat`])).split(" ")[0]);
+  return processCpuNanoseconds(await commandOutput("cat", [`/proc/${pid}/stat`]));
+}
+
+/**
+ * The user and system time in a /proc/PID/stat line, in nanoseconds. The command name (field 2)
+ * is in parentheses and may hold spaces, so fields are counted from its closing parenthesis.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { processCpuNanoseconds } from "./harness.ts";
+ * const stat = "4180 (deno x) S 4155 4180 1 0 -1 4194560 9 0 0 0 250 31 0 0 20 0 6 0 10 1 1 18";
+ * assert.equal(processCpuNanoseconds(stat), 2_810_000_000); // (250 + 31) ticks of 10 ms
+ * ```
+ */
+export function processCpuNanoseconds(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // fields[0] is the state (field 3); utime and stime are fields 14 and 15
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1e9) / TICKS_PER_SECOND;
 }
