@@ -54,25 +54,9 @@ export function dispatch(
   message: Uint8Array,
   sourceIp: string,
 ): DnsReply | Promise<DnsReply> {
-  const { stats, observe } = context;
-  const parsed = parseQuery(message);
-  if (parsed.kind === "drop") {
-    stats.dropped++;
-    return null;
-  }
-  if (parsed.kind === "reject") {
-    stats.rejected++;
-    return parsed.response;
-  }
-  const source = sourceIp.includes(":") ? canonicalIp(sourceIp) ?? sourceIp : sourceIp;
-  const request: DnsRequest = {
-    query: parsed.query,
-    source,
-    transport: context.transport,
-    receivedAt: NOT_STAMPED, // the chain reads the clock past the internal answers
-    path: undefined, // set by the chain; here so the object keeps one shape (no growth per query)
-    key: undefined,
-  };
+  const request = admit(context, message, sourceIp);
+  if (request === null || request instanceof Uint8Array) return request;
+  const { observe } = context;
   const reply = context.resolve(request);
   if (!observe) return reply;
   if (reply instanceof Promise) {
@@ -83,4 +67,78 @@ export function dispatch(
   }
   observe(request, reply, 0);
   return reply;
+}
+
+/**
+ * As {@linkcode dispatch}, for a socket that sends a later reply itself (the UDP loop): a reply
+ * known at once is returned; one that comes later is observed and handed to `later` with `target`
+ * in one `then`, and `undefined` is returned (`failed` is told when the chain rejects). One
+ * promise layer less per forwarded query than `dispatch` and a `then` of the caller's: a query
+ * upstream keeps a promise, a reaction, a closure and a context per layer, and what queries in
+ * flight keep is what each scavenge copies.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { dispatchTo } from "./dispatch.ts";
+ * const answer = new Uint8Array([1, 2]);
+ * const context = { resolve: () => Promise.resolve(answer), stats: { dropped: 0, rejected: 0 }, transport: "udp" as const };
+ * const message = new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]);
+ * const sent: [Uint8Array | null, string][] = [];
+ * const now = dispatchTo(context, message, "127.0.0.2", "client", (bytes, to) => sent.push([bytes, to]), () => {});
+ * assert.equal(now, undefined); // later
+ * await Promise.resolve();
+ * assert.deepEqual(sent, [[answer, "client"]]);
+ * ```
+ */
+export function dispatchTo<T>(
+  context: DispatchContext,
+  message: Uint8Array,
+  sourceIp: string,
+  target: T,
+  later: (reply: DnsReply, target: T) => void,
+  failed: () => void,
+): DnsReply | undefined {
+  const request = admit(context, message, sourceIp);
+  if (request === null || request instanceof Uint8Array) return request;
+  const { observe } = context;
+  const reply = context.resolve(request);
+  if (reply instanceof Promise) {
+    reply.then((bytes) => {
+      try {
+        observe?.(request, bytes, secondsSinceArrival(request));
+      } catch { /* counting must never cost a reply */ }
+      later(bytes, target);
+    }, failed);
+    return undefined;
+  }
+  observe?.(request, reply, 0);
+  return reply;
+}
+
+/** The request for `message`, or what to answer at once: a refusal, or `null` (dropped). */
+function admit(
+  context: DispatchContext,
+  message: Uint8Array,
+  sourceIp: string,
+): DnsRequest | DnsReply {
+  const { stats } = context;
+  const parsed = parseQuery(message);
+  if (parsed.kind === "drop") {
+    stats.dropped++;
+    return null;
+  }
+  if (parsed.kind === "reject") {
+    stats.rejected++;
+    return parsed.response;
+  }
+  const source = sourceIp.includes(":") ? canonicalIp(sourceIp) ?? sourceIp : sourceIp;
+  return {
+    query: parsed.query,
+    source,
+    transport: context.transport,
+    receivedAt: NOT_STAMPED, // the chain reads the clock past the internal answers
+    path: undefined, // set by the chain; here so the object keeps one shape (no growth per query)
+    key: undefined,
+  };
 }

@@ -10,9 +10,9 @@ import type { DeniedReplies } from "./denied_replies.ts";
 import type { DnsReply, DnsResolver } from "../chain/handler.ts";
 import { PendingReplies } from "./pending_replies.ts";
 import {
-  dispatch,
   type DispatchContext,
   type DispatchStats,
+  dispatchTo,
   type QueryObserver,
 } from "./dispatch.ts";
 
@@ -48,10 +48,20 @@ export interface UdpServeOptions {
  */
 export async function serveUdp(conn: Deno.DatagramConn, options: UdpServeOptions): Promise<void> {
   const pending = options.pending ?? new PendingReplies();
+  const { finished } = pending;
   const context: DispatchContext = { ...options, transport: "udp" };
   const buffer = new Uint8Array(65535);
   // one handler for every send: a closure per reply would be garbage on the hot path
   const sendFailed = options.denied?.sendRefused ?? ignore;
+  const sentLater = (error: unknown) => {
+    sendFailed(error);
+    finished();
+  };
+  /** A reply worked out later, counted as pending until sent. */
+  const sendLater = (bytes: DnsReply, client: Deno.Addr) => {
+    if (bytes) conn.send(bytes, client).then(finished, sentLater);
+    else finished();
+  };
   let failures = 0;
   for (;;) {
     let received: [Uint8Array, Deno.Addr];
@@ -67,38 +77,17 @@ export async function serveUdp(conn: Deno.DatagramConn, options: UdpServeOptions
       continue;
     }
     const [data, addr] = received;
-    let reply: DnsReply | Promise<DnsReply>;
+    let reply: DnsReply | undefined;
     try {
-      reply = dispatch(context, copyBytes(data), (addr as Deno.NetAddr).hostname);
+      const source = (addr as Deno.NetAddr).hostname;
+      reply = dispatchTo(context, copyBytes(data), source, addr, sendLater, finished);
     } catch {
       options.stats.dropped++;
       continue;
     }
-    if (reply instanceof Promise) sendLater(conn, reply, addr, pending, sendFailed);
+    if (reply === undefined) pending.started(); // settled in a later microtask at the earliest
     else if (reply) conn.send(reply, addr).catch(sendFailed);
   }
 }
 
 function ignore(): void {}
-
-/** Sends a reply still being worked out once it is known, counted as pending until sent. */
-function sendLater(
-  conn: Deno.DatagramConn,
-  reply: Promise<DnsReply>,
-  client: Deno.Addr,
-  pending: PendingReplies,
-  sendFailed: (error: unknown) => void,
-): void {
-  const { finished } = pending;
-  pending.started();
-  reply.then(
-    (bytes) =>
-      bytes
-        ? conn.send(bytes, client).then(finished, (error) => {
-          sendFailed(error);
-          finished();
-        })
-        : finished(),
-    finished,
-  );
-}
