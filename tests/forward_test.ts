@@ -105,6 +105,30 @@ Deno.test("forwarding", async (t) => {
     }
   });
 
+  await t.step(
+    "a query sent back unchanged (QR clear) is no reply: SERVFAIL, not an echo",
+    async () => {
+      // what an upstream port that is our own socket's also looks like: each query comes back
+      const upstream = scriptedUpstream((q) => [q]);
+      const { server, close } = startServer(upstream.address, 150);
+      const client = new RawUdpClient("127.0.0.9");
+      try {
+        const reply = await client.exchange(
+          encodeQuery("echo.example.test", "A", 56),
+          server.address,
+        );
+        assert.ok(reply);
+        assert.equal(decode(reply).rcode, "SERVFAIL");
+        assert.equal(decode(reply).id, 56);
+        assert.equal(upstream.seen.length, 2, "asked twice (the retry), both echoes ignored");
+      } finally {
+        client.close();
+        await close();
+        await upstream.close();
+      }
+    },
+  );
+
   await t.step("a lost query is retried once with a new ID", async () => {
     const upstream = scriptedUpstream((q, count) => count === 1 ? [] : [richAnswer(q)]);
     const { server, close } = startServer(upstream.address, 200);

@@ -1,6 +1,7 @@
 /**
  * One upstream DNS server, one attempt per call: a fresh random ID per query, the reply matched
- * on ID and question and given back with the client's ID, or `null` after `timeoutMs`. UDP
+ * on ID and question (and the QR bit: a query is no reply) and given back with the client's ID,
+ * or `null` after `timeoutMs`. UDP
  * queries go over UDP (several source ports), TCP over TCP. Retries and failover between
  * servers are {@linkcode DnsUpstream}'s (upstream.ts).
  *
@@ -125,7 +126,9 @@ class UdpExchanger {
         if (++failures > 100) await new Promise((resolve) => setTimeout(resolve, 10));
         continue;
       }
-      if (data.length < 12) continue;
+      // a query is no reply: the message echoed back, or one of ours come back to us (an upstream
+      // port that is our own socket's) would otherwise match its own ID and question
+      if (data.length < 12 || !isResponse(data)) continue;
       const id = readU16(data, 0);
       const pending = this.#pending.get(id);
       if (!pending || !sameQuestion(pending.message, pending.questionEnd, data)) continue;
@@ -135,6 +138,11 @@ class UdpExchanger {
       pending.resolve(reply);
     }
   }
+}
+
+/** Whether `message` (12 bytes at least) has the QR bit of a response. */
+function isResponse(message: Uint8Array): boolean {
+  return (message[2] & 0x80) !== 0;
 }
 
 /** One TCP exchange per query: connect, send, read one reply, all within `timeoutMs`. */
@@ -156,7 +164,10 @@ async function tcpExchangeOnce(
     for (;;) {
       const reply = await reader.next();
       if (!reply) return null;
-      if (readU16(reply, 0) === readU16(message, 0) && sameQuestion(message, questionEnd, reply)) {
+      if (
+        isResponse(reply) && readU16(reply, 0) === readU16(message, 0) &&
+        sameQuestion(message, questionEnd, reply)
+      ) {
         return reply;
       }
     }
