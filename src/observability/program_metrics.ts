@@ -8,6 +8,7 @@
  */
 
 import type { QueryObserver } from "../dns/sockets/dispatch.ts";
+import { rcodeOf } from "../dns/wire/message.ts";
 import { type MetricSources, SCRAPED } from "./metric_table.ts";
 import { Counter, Histogram, histogramLines, Registry, Scraped } from "./metrics.ts";
 
@@ -82,7 +83,7 @@ export function qtypeName(qtype: number): string {
 /** The rcode slot of a reply. */
 function rcodeSlot(reply: Uint8Array | null): number {
   if (!reply) return RCODE_SLOT_NAMES.length - 1;
-  const code = reply[3] & 0x0f;
+  const code = rcodeOf(reply);
   return code < RCODE_NAMES.length ? code : RCODE_NAMES.length;
 }
 

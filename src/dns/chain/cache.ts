@@ -11,7 +11,7 @@
 
 import type { DnsHandler, DnsReply, DnsRequest, DnsResolver } from "./handler.ts";
 import { requestKey } from "./request_key.ts";
-import { RCODE } from "../wire/message.ts";
+import { RCODE, rcodeOf } from "../wire/message.ts";
 import type { CacheEntry, ReplyCache } from "./reply_cache.ts";
 
 /** Options of {@linkcode cacheHandler}. */
@@ -24,7 +24,7 @@ export interface CacheHandlerOptions {
 }
 
 function failed(reply: DnsReply): boolean {
-  return reply === null || (reply[3] & 0x0f) === RCODE.SERVFAIL;
+  return reply === null || rcodeOf(reply) === RCODE.SERVFAIL;
 }
 
 /**

@@ -11,7 +11,7 @@
 import type { DnsReply, DnsRequest, DnsResolver } from "./handler.ts";
 import { SEARCH_MEMORY_GRACE_MS, SearchListMemory } from "./search_memory.ts";
 import { serverFailure } from "../wire/reply.ts";
-import { RCODE } from "../wire/message.ts";
+import { isTruncated, RCODE, rcodeOf } from "../wire/message.ts";
 
 /** How a query that entered the hold path ended. */
 export type HoldOutcome =
@@ -245,7 +245,7 @@ export class HoldRegistry {
  * from the header bytes (no summary object: the cache's hits of bare names pass here).
  */
 function relayable(reply: Uint8Array): boolean {
-  return (reply[3] & 0x0f) === RCODE.NOERROR || (reply[2] & 0x02) !== 0;
+  return rcodeOf(reply) === RCODE.NOERROR || isTruncated(reply);
 }
 
 function fallback(held: Held): Uint8Array {

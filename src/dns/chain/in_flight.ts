@@ -10,7 +10,7 @@
 
 import { copyBytes } from "../wire/byte_slab.ts";
 import type { DnsHandler, DnsReply, DnsRequest } from "./handler.ts";
-import { readU16, setId } from "../wire/message.ts";
+import { copyQuestion, readU16, setId } from "../wire/message.ts";
 import { requestKey } from "./request_key.ts";
 
 /** Counters of the sharing, read by metrics. */
@@ -57,9 +57,7 @@ export function replyFor(
 ): Uint8Array {
   const copy = copyBytes(reply);
   setId(copy, query.id);
-  const { raw, questionEnd } = query;
-  if (copy.length < questionEnd) return copy;
-  for (let i = 12; i < questionEnd; i++) copy[i] = raw[i]; // the client's case (no view made)
+  if (copy.length >= query.questionEnd) copyQuestion(query.raw, copy, query.questionEnd); // its case
   return copy;
 }
 

@@ -9,14 +9,18 @@
  */
 
 import {
+  isTruncated,
   QTYPE,
   RCODE,
+  rcodeOf,
   readU16,
+  readU32,
   recordCount,
   recordEnd,
   recordFields,
   skipName,
   walkRecords,
+  writeU32,
 } from "../wire/message.ts";
 
 const TYPE_SOA = 6;
@@ -25,11 +29,6 @@ const TYPE_SOA = 6;
 export interface CacheTtlLimits {
   maxTtl: number;
   negativeTtl: number;
-}
-
-function readU32(bytes: Uint8Array, offset: number): number {
-  return ((bytes[offset] << 24) >>> 0) + (bytes[offset + 1] << 16) + (bytes[offset + 2] << 8) +
-    bytes[offset + 3];
 }
 
 /** The offset just past the question section, or -1. */
@@ -99,11 +98,7 @@ export function rewriteTtls(reply: Uint8Array, lowerBy: number, fixed = -1): boo
     if (fields < 0) return false;
     if (readU16(reply, fields) !== QTYPE.OPT) {
       const at = fields + 4;
-      const value = fixed >= 0 ? fixed : Math.max(0, readU32(reply, at) - lowerBy);
-      reply[at] = value >>> 24;
-      reply[at + 1] = (value >>> 16) & 0xff;
-      reply[at + 2] = (value >>> 8) & 0xff;
-      reply[at + 3] = value & 0xff;
+      writeU32(reply, at, fixed >= 0 ? fixed : Math.max(0, readU32(reply, at) - lowerBy));
     }
     offset = recordEnd(reply, fields);
   }
@@ -126,8 +121,8 @@ export function rewriteTtls(reply: Uint8Array, lowerBy: number, fixed = -1): boo
  * ```
  */
 export function cacheSeconds(reply: Uint8Array, limits: CacheTtlLimits): number {
-  if (reply.length < 12 || (reply[2] & 0x02) !== 0) return 0; // truncated
-  const rcode = reply[3] & 0x0f;
+  if (reply.length < 12 || isTruncated(reply)) return 0;
+  const rcode = rcodeOf(reply);
   if (rcode !== RCODE.NOERROR && rcode !== RCODE.NXDOMAIN) return 0;
   const found = lifetimes(reply);
   if (!found) return 0;

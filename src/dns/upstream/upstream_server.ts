@@ -11,7 +11,7 @@
 import { copyBytes } from "../wire/byte_slab.ts";
 import type { HostPort } from "../../config/host_port.ts";
 import { frame, FrameReader, writeAll } from "../wire/tcp_framing.ts";
-import { readU16, sameQuestion, setId, type Transport } from "../wire/message.ts";
+import { isResponse, readU16, sameQuestion, setId, type Transport } from "../wire/message.ts";
 
 /** Counters of one server's trouble, read by metrics. */
 export interface UpstreamStats {
@@ -138,11 +138,6 @@ class UdpExchanger {
       pending.resolve(reply);
     }
   }
-}
-
-/** Whether `message` (12 bytes at least) has the QR bit of a response. */
-function isResponse(message: Uint8Array): boolean {
-  return (message[2] & 0x80) !== 0;
 }
 
 /** One TCP exchange per query: connect, send, read one reply, all within `timeoutMs`. */

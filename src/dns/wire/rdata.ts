@@ -6,6 +6,7 @@
  */
 
 import { canonicalIp, ipv6Groups } from "../../common/ip.ts";
+import { writeU16 } from "./message.ts";
 import { nameEncodingProblem } from "./names.ts";
 
 const addressBytesCache = new Map<string, Uint8Array>();
@@ -25,11 +26,9 @@ export function addressBytes(ip: string): Uint8Array {
   if (bytes) return bytes;
   if (ip.includes(":")) {
     const groups = ipv6Groups(ip) ?? new Array(8).fill(0);
-    bytes = new Uint8Array(16);
-    groups.forEach((g, i) => {
-      bytes![2 * i] = g >> 8;
-      bytes![2 * i + 1] = g & 255;
-    });
+    const v6 = new Uint8Array(16);
+    groups.forEach((g, i) => writeU16(v6, 2 * i, g));
+    bytes = v6;
   } else {
     bytes = new Uint8Array(ip.split(".").map(Number));
   }

@@ -6,7 +6,16 @@
  */
 
 import { allocateBytes } from "./byte_slab.ts";
-import { CLASS_IN, FLAG, QTYPE, RCODE, type Transport } from "./message.ts";
+import {
+  CLASS_IN,
+  copyQuestion,
+  FLAG,
+  QTYPE,
+  RCODE,
+  type Transport,
+  writeU16,
+  writeU32,
+} from "./message.ts";
 import type { Query } from "./query.ts";
 
 /** Largest UDP answer we build for an EDNS client (RFC 9715 / DNS flag day 2020). */
@@ -79,41 +88,28 @@ export function buildResponse(
   if (options.authoritative) flags |= FLAG.AA;
   if (fitting < answers.length) flags |= FLAG.TC;
   // written byte by byte: a DataView per response cost as much as the rest of the writing
-  out[0] = query.id >> 8;
-  out[1] = query.id & 0xff;
-  out[2] = flags >> 8;
-  out[3] = flags & 0xff;
+  writeU16(out, 0, query.id);
+  writeU16(out, 2, flags);
   out[5] = 1; // QDCOUNT (the slab's bytes are zero: counts' high bytes stay 0 unless written)
-  out[6] = fitting >> 8;
-  out[7] = fitting & 0xff;
+  writeU16(out, 6, fitting);
   out[11] = opt ? 1 : 0;
-  const raw = query.raw;
-  for (let i = 12; i < query.questionEnd; i++) out[i] = raw[i]; // short: quicker than a subarray and set
+  copyQuestion(query.raw, out, query.questionEnd);
   let offset = query.questionEnd;
   const { ttl } = options;
   for (let i = 0; i < fitting; i++) {
     const { type, data } = answers[i];
-    out[offset] = 0xc0; // pointer to the question's name
-    out[offset + 1] = 0x0c;
-    out[offset + 2] = type >> 8;
-    out[offset + 3] = type & 0xff;
-    out[offset + 4] = CLASS_IN >> 8;
-    out[offset + 5] = CLASS_IN & 0xff;
-    out[offset + 6] = ttl >>> 24;
-    out[offset + 7] = (ttl >>> 16) & 0xff;
-    out[offset + 8] = (ttl >>> 8) & 0xff;
-    out[offset + 9] = ttl & 0xff;
-    out[offset + 10] = data.length >> 8;
-    out[offset + 11] = data.length & 0xff;
+    writeU16(out, offset, 0xc00c); // pointer to the question's name
+    writeU16(out, offset + 2, type);
+    writeU16(out, offset + 4, CLASS_IN);
+    writeU32(out, offset + 6, ttl);
+    writeU16(out, offset + 10, data.length);
     for (let j = 0; j < data.length; j++) out[offset + 12 + j] = data[j];
     offset += 12 + data.length;
   }
   if (opt) {
     // root name, type OPT, class = our UDP payload size, extended rcode/version/flags 0, no data
-    out[offset + 1] = QTYPE.OPT >> 8;
-    out[offset + 2] = QTYPE.OPT & 0xff;
-    out[offset + 3] = MAX_EDNS_UDP_SIZE >> 8;
-    out[offset + 4] = MAX_EDNS_UDP_SIZE & 0xff;
+    writeU16(out, offset + 1, QTYPE.OPT);
+    writeU16(out, offset + 3, MAX_EDNS_UDP_SIZE);
   }
   return out;
 }

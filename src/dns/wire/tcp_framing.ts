@@ -4,6 +4,8 @@
  * @module
  */
 
+import { writeU16 } from "./message.ts";
+
 /** Anything with a `read` like `Deno.Conn`'s. */
 export interface ByteReader {
   read(buffer: Uint8Array): Promise<number | null>;
@@ -91,8 +93,7 @@ export class FrameReader {
  */
 export function frame(message: Uint8Array): Uint8Array {
   const out = new Uint8Array(message.length + 2);
-  out[0] = message.length >> 8;
-  out[1] = message.length & 255;
+  writeU16(out, 0, message.length);
   out.set(message, 2);
   return out;
 }
