@@ -47,6 +47,14 @@ export interface DispatchContext {
  * const context = { resolve: () => null, stats: { dropped: 0, rejected: 0 }, transport: "udp" as const };
  * assert.equal(dispatch(context, new Uint8Array(3), "127.0.0.2"), null); // too short: dropped
  * assert.equal(context.stats.dropped, 1);
+ * const query = new Uint8Array([0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 100, 98, 0, 0, 1, 0, 1]);
+ * const answer = new Uint8Array([1, 2]);
+ * const failing = {
+ *   ...context,
+ *   resolve: () => Promise.resolve(answer),
+ *   observe: () => { throw new Error("a metric broke"); },
+ * };
+ * assert.equal(await dispatch(failing, query, "127.0.0.2"), answer); // counting never costs the reply
  * ```
  */
 export function dispatch(
@@ -56,16 +64,14 @@ export function dispatch(
 ): DnsReply | Promise<DnsReply> {
   const request = admit(context, message, sourceIp);
   if (request === null || request instanceof Uint8Array) return request;
-  const { observe } = context;
   const reply = context.resolve(request);
-  if (!observe) return reply;
   if (reply instanceof Promise) {
     return reply.then((bytes) => {
-      observe(request, bytes, secondsSinceArrival(request));
+      observeLater(context, request, bytes);
       return bytes;
     });
   }
-  observe(request, reply, 0);
+  context.observe?.(request, reply, 0);
   return reply;
 }
 
@@ -101,19 +107,23 @@ export function dispatchTo<T>(
 ): DnsReply | undefined {
   const request = admit(context, message, sourceIp);
   if (request === null || request instanceof Uint8Array) return request;
-  const { observe } = context;
   const reply = context.resolve(request);
   if (reply instanceof Promise) {
     reply.then((bytes) => {
-      try {
-        observe?.(request, bytes, secondsSinceArrival(request));
-      } catch { /* counting must never cost a reply */ }
+      observeLater(context, request, bytes);
       later(bytes, target);
     }, failed);
     return undefined;
   }
-  observe?.(request, reply, 0);
+  context.observe?.(request, reply, 0);
   return reply;
+}
+
+/** Tells the observer of a reply that came later; counting must never cost the reply. */
+function observeLater(context: DispatchContext, request: DnsRequest, reply: DnsReply): void {
+  try {
+    context.observe?.(request, reply, secondsSinceArrival(request));
+  } catch { /* the reply is sent all the same */ }
 }
 
 /** The request for `message`, or what to answer at once: a refusal, or `null` (dropped). */

@@ -53,13 +53,13 @@ export async function serveUdp(conn: Deno.DatagramConn, options: UdpServeOptions
   const buffer = new Uint8Array(65535);
   // one handler for every send: a closure per reply would be garbage on the hot path
   const sendFailed = options.denied?.sendRefused ?? ignore;
-  const sentLater = (error: unknown) => {
+  const laterSendFailed = (error: unknown) => {
     sendFailed(error);
     finished();
   };
   /** A reply worked out later, counted as pending until sent. */
   const sendLater = (bytes: DnsReply, client: Deno.Addr) => {
-    if (bytes) conn.send(bytes, client).then(finished, sentLater);
+    if (bytes) conn.send(bytes, client).then(finished, laterSendFailed);
     else finished();
   };
   let failures = 0;
