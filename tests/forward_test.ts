@@ -10,7 +10,7 @@ import { DnsUpstream } from "../src/dns/upstream/upstream.ts";
 import { setId } from "../src/dns/wire/message.ts";
 import { decode, encodeQuery, packet, soaRecord } from "../src/testing/packet.ts";
 import { RawUdpClient } from "./helpers/udp_client.ts";
-import { scriptedUpstream } from "./helpers/scripted_upstream.ts";
+import { type Script, scriptedUpstream } from "./helpers/scripted_upstream.ts";
 
 /** A rich negative answer: NXDOMAIN, AD and CD bits, an SOA and an EDNS cookie. */
 function richAnswer(query: Uint8Array): Uint8Array {
@@ -33,36 +33,47 @@ function richAnswer(query: Uint8Array): Uint8Array {
   return bytes;
 }
 
-function startServer(upstreamAddress: { hostname: string; port: number }, timeoutMs = 300) {
+/**
+ * A server forwarding to a scripted upstream, one client on a source that is no kubedock pod,
+ * `use` run with them, everything closed after (also when it fails). The cache is off: each query
+ * here must reach the upstream (tests/cache_test.ts has it on).
+ */
+async function withForwarding(
+  script: Script,
+  timeoutMs: number,
+  use: (
+    ask: (query: Uint8Array, waitMs?: number) => Promise<Uint8Array | null>,
+    upstream: ReturnType<typeof scriptedUpstream>,
+    client: RawUdpClient,
+  ) => Promise<void>,
+): Promise<void> {
+  const upstream = scriptedUpstream(script);
   const index = new NetworkIndex();
   index.replaceAll([]);
-  const upstream = new DnsUpstream(upstreamAddress, timeoutMs);
-  // the cache is off: each query here must reach the scripted upstream (tests/cache_test.ts has it on)
-  const server = startTestDnsServer(index, upstream, {
+  const forwarder = new DnsUpstream(upstream.address, timeoutMs);
+  const server = startTestDnsServer(index, forwarder, {
     waitTimeoutMs: 1000,
     maxPending: 10,
     cacheSize: 0,
   });
-  return {
-    server,
-    async close() {
-      await server.close();
-      upstream.close();
-    },
-  };
+  const client = new RawUdpClient("127.0.0.9");
+  try {
+    await use((query, waitMs) => client.exchange(query, server.address, waitMs), upstream, client);
+  } finally {
+    client.close();
+    await server.close();
+    forwarder.close();
+    await upstream.close();
+  }
 }
 
 Deno.test("forwarding", async (t) => {
   await t.step(
     "fresh IDs upstream; the reply relayed byte for byte with the client's ID",
-    async () => {
-      const upstream = scriptedUpstream((q) => [richAnswer(q)]);
-      const { server, close } = startServer(upstream.address);
-      const client = new RawUdpClient("127.0.0.9");
-      try {
+    () =>
+      withForwarding((q) => [richAnswer(q)], 300, async (ask, upstream) => {
         for (let i = 0; i < 8; i++) {
-          const query = encodeQuery("nope.example.test", "A", 1000 + i, 1232);
-          const reply = await client.exchange(query, server.address);
+          const reply = await ask(encodeQuery("nope.example.test", "A", 1000 + i, 1232));
           assert.ok(reply, "an answer arrives");
           const expected = richAnswer(upstream.seen[i]);
           setId(expected, 1000 + i);
@@ -72,103 +83,65 @@ Deno.test("forwarding", async (t) => {
         const upstreamIds = new Set(upstream.seen.map((q) => decode(q).id));
         assert.ok(upstreamIds.size >= 7, "upstream IDs are random, not the client's");
         assert.ok(upstream.seen.some((q, i) => decode(q).id !== 1000 + i));
-      } finally {
-        client.close();
-        await close();
-        await upstream.close();
-      }
-    },
+      }),
   );
 
-  await t.step("replies with a wrong ID or question are ignored", async () => {
-    const upstream = scriptedUpstream((q) => {
+  await t.step("replies with a wrong ID or question are ignored", () => {
+    const script: Script = (q) => {
       const wrongId = richAnswer(q);
       wrongId[0] ^= 0xff;
       const other = richAnswer(encodeQuery("other.example.test", "A", decode(q).id));
       return [wrongId, other, richAnswer(q)];
-    });
-    const { server, close } = startServer(upstream.address);
-    const client = new RawUdpClient("127.0.0.9");
-    try {
-      const reply = await client.exchange(
-        encodeQuery("nope.example.test", "A", 55),
-        server.address,
-      );
+    };
+    return withForwarding(script, 300, async (ask, _upstream, client) => {
+      const reply = await ask(encodeQuery("nope.example.test", "A", 55));
       assert.ok(reply);
       assert.equal(decode(reply).questions[0].name, "nope.example.test");
       assert.equal(decode(reply).id, 55);
       assert.equal(await client.receive(300), null, "exactly one reply reaches the client");
-    } finally {
-      client.close();
-      await close();
-      await upstream.close();
-    }
+    });
   });
 
   await t.step(
     "a query sent back unchanged (QR clear) is no reply: SERVFAIL, not an echo",
-    async () => {
-      // what an upstream port that is our own socket's also looks like: each query comes back
-      const upstream = scriptedUpstream((q) => [q]);
-      const { server, close } = startServer(upstream.address, 150);
-      const client = new RawUdpClient("127.0.0.9");
-      try {
-        const reply = await client.exchange(
-          encodeQuery("echo.example.test", "A", 56),
-          server.address,
-        );
+    // what an upstream port that is our own socket's also looks like: each query comes back
+    () =>
+      withForwarding((q) => [q], 150, async (ask, upstream) => {
+        const reply = await ask(encodeQuery("echo.example.test", "A", 56));
         assert.ok(reply);
         assert.equal(decode(reply).rcode, "SERVFAIL");
         assert.equal(decode(reply).id, 56);
         assert.equal(upstream.seen.length, 2, "asked twice (the retry), both echoes ignored");
-      } finally {
-        client.close();
-        await close();
-        await upstream.close();
-      }
-    },
+      }),
   );
 
-  await t.step("a lost query is retried once with a new ID", async () => {
-    const upstream = scriptedUpstream((q, count) => count === 1 ? [] : [richAnswer(q)]);
-    const { server, close } = startServer(upstream.address, 200);
-    const client = new RawUdpClient("127.0.0.9");
-    try {
-      const reply = await client.exchange(
-        encodeQuery("nope.example.test", "A", 56),
-        server.address,
-      );
-      assert.ok(reply);
-      assert.equal(decode(reply).id, 56);
-      assert.equal(upstream.seen.length, 2);
-      assert.notEqual(decode(upstream.seen[0]).id, decode(upstream.seen[1]).id);
-    } finally {
-      client.close();
-      await close();
-      await upstream.close();
-    }
-  });
+  await t.step(
+    "a lost query is retried once with a new ID",
+    () =>
+      withForwarding(
+        (q, count) => count === 1 ? [] : [richAnswer(q)],
+        200,
+        async (ask, upstream) => {
+          const reply = await ask(encodeQuery("nope.example.test", "A", 56));
+          assert.ok(reply);
+          assert.equal(decode(reply).id, 56);
+          assert.equal(upstream.seen.length, 2);
+          assert.notEqual(decode(upstream.seen[0]).id, decode(upstream.seen[1]).id);
+        },
+      ),
+  );
 
-  await t.step("no reply to both attempts: SERVFAIL", async () => {
-    const upstream = scriptedUpstream(() => []);
-    const { server, close } = startServer(upstream.address, 200);
-    const client = new RawUdpClient("127.0.0.9");
-    try {
-      const started = performance.now();
-      const reply = await client.exchange(
-        encodeQuery("nope.example.test", "A", 57),
-        server.address,
-        2000,
-      );
-      assert.ok(reply);
-      assert.equal(decode(reply).rcode, "SERVFAIL");
-      assert.equal(decode(reply).id, 57);
-      assert.equal(upstream.seen.length, 2);
-      assert.ok(performance.now() - started >= 380);
-    } finally {
-      client.close();
-      await close();
-      await upstream.close();
-    }
-  });
+  await t.step(
+    "no reply to both attempts: SERVFAIL",
+    () =>
+      withForwarding(() => [], 200, async (ask, upstream) => {
+        const started = performance.now();
+        const reply = await ask(encodeQuery("nope.example.test", "A", 57), 2000);
+        assert.ok(reply);
+        assert.equal(decode(reply).rcode, "SERVFAIL");
+        assert.equal(decode(reply).id, 57);
+        assert.equal(upstream.seen.length, 2);
+        assert.ok(performance.now() - started >= 380);
+      }),
+  );
 });
