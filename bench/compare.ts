@@ -31,6 +31,7 @@ import {
   cpuNanoseconds,
   DISTINCT_NAMES,
   dnsperf,
+  type ReferenceProcess,
   startBareForwarder,
   startBareResponder,
   startBench,
@@ -90,16 +91,16 @@ const figures: Figure[] = [
 ];
 
 let setup: BenchSetup | undefined;
-let forwarder: Awaited<ReturnType<typeof startBareForwarder>> | undefined;
+let forwarder: ReferenceProcess | undefined;
 const bare = await startBareResponder();
 try {
-  setup = await startBench();
+  const traceGc = ["--v8-flags=--trace-gc"]; // beside the production V8 flags, both sides
+  setup = await startBench([], traceGc);
   forwarder = await startBareForwarder(setup.dnsmasq.address.port);
   const oldFlags = await oldRevisionFlags();
-  const traceGc = ["--v8-flags=--trace-gc"]; // beside the production V8 flags, both sides
   const servers = {
     new: {
-      true: await setup.startAnother([], traceGc),
+      true: setup.main,
       false: await setup.startAnother(["--cache-size", "0"], traceGc),
     },
     old: {

@@ -97,8 +97,11 @@ export interface BenchSetup {
   stop(): Promise<void>;
 }
 
-/** Starts the bench setup; `extraArgs` go to kubedock-dns. */
-export async function startBench(extraArgs: string[] = []): Promise<BenchSetup> {
+/** Starts the bench setup; `extraArgs` go to kubedock-dns, `denoFlags` to its `deno run`. */
+export async function startBench(
+  extraArgs: string[] = [],
+  denoFlags: string[] = [],
+): Promise<BenchSetup> {
   const dnsmasq = await startDnsmasq({
     db: ["127.0.0.2"],
     "ext.bench.test": ["192.0.2.7"],
@@ -127,7 +130,7 @@ export async function startBench(extraArgs: string[] = []): Promise<BenchSetup> 
     await process.waitReady();
     return process;
   };
-  const main = await start(extraArgs);
+  const main = await start(extraArgs, denoFlags);
   const podIp = fake.podIp("app1", "bench")!;
   return {
     dnsmasq,

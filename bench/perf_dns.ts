@@ -21,6 +21,7 @@ import { commandOutput } from "../src/testing/command.ts";
 import {
   DISTINCT_NAMES,
   dnsperf,
+  type ReferenceProcess,
   startBareForwarder,
   startBareResponder,
   startBench,
@@ -53,10 +54,15 @@ interface Profiled {
 const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-perf-" });
 const distinct = DISTINCT_NAMES.map((name) => `${name} A`);
 const setup = await startBench();
-const pids: number[] = [];
+/** The bare references, stopped at the end (the servers stop with the setup). */
+const references: ReferenceProcess[] = [];
+/** Processes whose /tmp/perf-PID.map V8 writes, removed at the end. */
+const mapped = new Set<number>();
 
-async function profile(target: Target, source?: string): Promise<Profiled> {
+/** kubedock-dns answers `db` only to a kubedock pod: every query comes from one's address. */
+async function profile(target: Target): Promise<Profiled> {
   const { address: server, query } = target;
+  const source = setup.podIp;
   await dnsperf({ server, source, query, seconds: 1 }); // warm: JIT, cache, sockets
   const load = dnsperf({ server, source, query, seconds: seconds + 2 });
   await new Promise((r) => setTimeout(r, 1000));
@@ -77,10 +83,11 @@ async function profile(target: Target, source?: string): Promise<Profiled> {
 
 try {
   const bare = await startBareResponder([PERF_MAP_FLAG]);
+  references.push(bare);
   const forwarder = await startBareForwarder(setup.dnsmasq.address.port, [PERF_MAP_FLAG]);
+  references.push(forwarder);
   const cached = await setup.startAnother([], [PERF_MAP_FLAG]);
   const uncached = await setup.startAnother(["--cache-size", "0"], [PERF_MAP_FLAG]);
-  pids.push(bare.pid, forwarder.pid, cached.child.pid, uncached.child.pid);
   const targets: Target[] = [
     { name: "responder", ...bare, query: "db A" },
     { name: "internal", address: cached.dns, pid: cached.child.pid, query: "db A" },
@@ -88,16 +95,9 @@ try {
     { name: "forwarder", ...forwarder, query: distinct },
     { name: "uncached", address: uncached.dns, pid: uncached.child.pid, query: distinct },
   ];
+  for (const target of targets) mapped.add(target.pid);
   const rows: [string, Profiled][] = [];
-  for (const target of targets) {
-    // kubedock-dns answers `db` only to a kubedock pod: the queries come from one's address
-    const source = target.pid === bare.pid || target.pid === forwarder.pid
-      ? undefined
-      : setup.podIp;
-    rows.push([target.name, await profile(target, source)]);
-  }
-  await bare.stop();
-  await forwarder.stop();
+  for (const target of targets) rows.push([target.name, await profile(target)]);
   console.log(
     `bench:perf: µs of CPU per answered query, by kind of work, under perf (${seconds} s each)\n`,
   );
@@ -121,7 +121,8 @@ try {
     }`,
   );
 } finally {
+  for (const reference of references) await reference.stop();
   await setup.stop();
-  for (const pid of pids) await Deno.remove(`/tmp/perf-${pid}.map`).catch(() => {});
+  for (const pid of mapped) await Deno.remove(`/tmp/perf-${pid}.map`).catch(() => {});
   await Deno.remove(dir, { recursive: true });
 }
