@@ -7,9 +7,10 @@
  * bare responder, and in queries per second), their ratio, the spread of the rounds, and "no
  * difference" when the two revisions' rounds overlap. Beside the rates, each server's own CPU time
  * per answered query (/proc/PID/stat, all its threads) and the bare responder's: steadier than a rate when
- * other work on the machine comes and goes. And the garbage collector's milliseconds on the JS
- * thread per 1,000 queries (every server runs with `--trace-gc` too, bench/gc_trace.ts): the
- * steadiest of the three, since it follows what a query allocates and keeps.
+ * other work on the machine comes and goes. And, per 1,000 queries, the garbage collector's
+ * milliseconds on the JS thread and its scavenges (every server runs with `--trace-gc` too,
+ * bench/gc_trace.ts). None of these is steady here: a run with the same code on both sides
+ * (`bench:compare HEAD`) gave new/old from 0.78 to 1.05 for CPU and the collector's time alike.
  *
  * Figures: internal (`db`, an alias of the source's network), suffixed
  * (`db.bench.svc.cluster.local`), a bare single-label name the upstream knows (`ext`, forwarded,
@@ -135,6 +136,10 @@ try {
   const qps = new Map(figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]));
   /** GC milliseconds on the JS thread per 1,000 answered queries. */
   const gcMs = new Map(figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]));
+  /** Scavenges per 1,000 answered queries: what a query allocates, whatever the machine's speed. */
+  const scavenges = new Map(
+    figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]),
+  );
   const forwarderRuns: { qps: number; micros: number; round: number }[] = [];
   console.log(
     `bench:compare ${rounds} rounds, ${seconds} s per run (+1 s warm-up), ABAB, each run between two bare runs`,
@@ -151,6 +156,7 @@ try {
         const gc = gcWork(process.logs().slice(traced));
         const gcPerThousand = (gc.ms / measured.completed) * 1000;
         gcMs.get(figure.name)![side].push(gcPerThousand);
+        scavenges.get(figure.name)![side].push((gc.scavenges / measured.completed) * 1000);
         const bareRun = await measure(bare.address, bare.pid, "db A");
         const bareAfter = bareRun.qps;
         bareQps.push(bareAfter);
@@ -237,9 +243,13 @@ try {
   };
   oldNewTable(micros, { title: "bare/new", cell: (n) => (bareCpu / n).toFixed(3) });
   console.log(
-    `\nGC on the JS thread per 1,000 answered queries, ms (median of rounds; --trace-gc: pauses and\nincremental marking; it follows what a query allocates and keeps, not the machine's load)`,
+    `\nGC on the JS thread per 1,000 answered queries, ms (median of rounds; --trace-gc: pauses and\nincremental marking; it follows what a query allocates and keeps, and the machine's speed too)`,
   );
   oldNewTable(gcMs);
+  console.log(
+    "\nScavenges per 1,000 answered queries (median of rounds): they follow what a query allocates",
+  );
+  oldNewTable(scavenges);
   const uncached = figures.find((f) => !f.cache)!;
   const shares = (side: Side) =>
     median(qps.get(uncached.name)![side].map((q, i) => q / forwarderRuns[i].qps));
