@@ -9,8 +9,9 @@
  * per answered query (/proc/PID/stat, all its threads) and the bare responder's: steadier than a rate when
  * other work on the machine comes and goes. And, per 1,000 queries, the garbage collector's
  * milliseconds on the JS thread and its scavenges (every server runs with `--trace-gc` too,
- * bench/gc_trace.ts). None of these is steady here: a run with the same code on both sides
- * (`bench:compare HEAD`) gave new/old from 0.78 to 1.05 for CPU and the collector's time alike.
+ * bench/gc_trace.ts). None of these is steady here: two runs with the same code on both sides
+ * (`bench:compare HEAD`) gave new/old from 0.78 to 1.12 for CPU and the collector's time, and
+ * 0.88 to 1.09 for scavenges.
  *
  * Figures: internal (`db`, an alias of the source's network), suffixed
  * (`db.bench.svc.cluster.local`), a bare single-label name the upstream knows (`ext`, forwarded,
