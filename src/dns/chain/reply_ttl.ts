@@ -8,20 +8,8 @@
  * @module
  */
 
-import {
-  isTruncated,
-  QTYPE,
-  RCODE,
-  rcodeOf,
-  readU16,
-  readU32,
-  recordCount,
-  recordEnd,
-  recordFields,
-  skipName,
-  walkRecords,
-  writeU32,
-} from "../wire/message.ts";
+import { isTruncated, QTYPE, RCODE, rcodeOf, readU16, readU32, writeU32 } from "../wire/message.ts";
+import { recordCount, recordEnd, recordFields, skipName, walkRecords } from "../wire/records.ts";
 
 const TYPE_SOA = 6;
 

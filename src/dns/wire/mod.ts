@@ -16,10 +16,9 @@ export {
   responseSummary,
   sameQuestion,
   setId,
-  skipName,
   type Transport,
-  walkRecords,
 } from "./message.ts";
+export { skipName, walkRecords } from "./records.ts";
 export {
   bareHoldable,
   heldAlias,

@@ -6,16 +6,8 @@
  * @module
  */
 
-import {
-  FLAG,
-  headerOnlyReply,
-  QTYPE,
-  RCODE,
-  readU16,
-  recordCount,
-  recordEnd,
-  recordFields,
-} from "./message.ts";
+import { FLAG, headerOnlyReply, QTYPE, RCODE, readU16 } from "./message.ts";
+import { recordCount, recordEnd, recordFields } from "./records.ts";
 
 /** A parsed query. `name` is lowercase without the trailing dot (`""` for the root). */
 export interface Query {
