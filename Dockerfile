@@ -19,7 +19,7 @@ RUN deno install --frozen --entrypoint main.ts
 RUN if [ -n "$POD_NETWORKS" ]; then \
       deno run --no-prompt --allow-read=deno.json --allow-write=deno.json scripts/pod_networks.ts "$POD_NETWORKS"; \
     fi
-RUN deno compile --frozen --no-prompt --v8-flags=--optimize-for-size -P=kubedock-dns --output /out/kubedock-dns main.ts
+RUN deno compile --frozen --no-prompt --v8-flags=--max-semi-space-size=1,--min-semi-space-size=1,--heap-growing-percent=10 -P=kubedock-dns --output /out/kubedock-dns main.ts
 
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /out/kubedock-dns /usr/local/bin/kubedock-dns

@@ -12,9 +12,12 @@ const CONFIG = new URL("../deno.json", import.meta.url);
 
 /**
  * The V8 flags kubedock-dns runs with everywhere (`deno task start`, the Dockerfile's compiled
- * binary, `start:local`, the tests and benchmarks): `--optimize-for-size` keeps V8 from letting the
- * garbage of a query burst grow the heap (RSS with 10,000 pods and a full cache 285 → 113 MB in
- * `deno task bench:watch`, no throughput change seen in `bench:dns`; docs/benchmarks.md).
+ * binary, `start:local`, the tests and benchmarks): a young generation fixed at 1 MB semi-spaces
+ * and an old generation that grows by 10% at a time, so that the garbage of a query burst does not
+ * grow the heap (V8's defaults: RSS with 10,000 pods and a full cache 285 MB; with these 96–97 MB
+ * in `deno task bench:watch`). They replace `--optimize-for-size`, which fixes the same 1 MB
+ * semi-space but also made the DNS paths slower: a forwarded query cost about 20% more CPU under
+ * it (docs/benchmarks.md).
  *
  * @example
  * ```ts
@@ -23,7 +26,25 @@ const CONFIG = new URL("../deno.json", import.meta.url);
  * assert.match(V8_FLAGS, /^--v8-flags=/);
  * ```
  */
-export const V8_FLAGS = "--v8-flags=--optimize-for-size";
+export const V8_FLAGS =
+  "--v8-flags=--max-semi-space-size=1,--min-semi-space-size=1,--heap-growing-percent=10";
+
+/**
+ * The `--v8-flags=…` argument of a revision's start task (its `deno.json`'s `tasks.start`), or
+ * `undefined` when it has none: how `bench:compare` runs an older revision as it ran then.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { v8FlagsOf } from "./permission_flags.ts";
+ * const start = "deno run --no-prompt --v8-flags=--optimize-for-size -P=kubedock-dns main.ts";
+ * assert.equal(v8FlagsOf(start), "--v8-flags=--optimize-for-size");
+ * assert.equal(v8FlagsOf("deno run main.ts"), undefined);
+ * ```
+ */
+export function v8FlagsOf(startTask: string): string | undefined {
+  return startTask.split(/\s+/).find((arg) => arg.startsWith("--v8-flags="));
+}
 
 /** The production set as deno.json holds it. */
 export interface PermissionSet {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { localPermissionFlags, V8_FLAGS } from "../../scripts/permission_flags.ts";
+import { localPermissionFlags, V8_FLAGS, v8FlagsOf } from "../../scripts/permission_flags.ts";
 import { freePort, waitForTcp } from "./dnsmasq.ts";
 
 /**
@@ -63,8 +63,8 @@ export interface MainProcess {
  * Starts `main.ts` with `args` plus listen addresses (`dns`, else free loopback ports); resolves
  * once its health port accepts connections, and rejects with its output if it exits first (`env`
  * adds to its environment, e.g. the downward API's `POD_IP`; `root` runs another checkout's
- * main.ts with its own deno.json and `args` as given, as `bench:compare` runs an older revision,
- * which may lack `--lameduck`). Unless `args` name `--lameduck` or `root` is given, it runs with
+ * main.ts with its own deno.json, the V8 flags of its start task and `args` as given, as
+ * `bench:compare` runs an older revision, which may lack `--lameduck`). Unless `args` name `--lameduck` or `root` is given, it runs with
  * `--lameduck 0s`, so that `stop()` is as quick as a test
  * wants (the lameduck has tests of its own).
  *
@@ -86,11 +86,15 @@ export async function startMain(
   root?: string,
 ): Promise<MainProcess> {
   const health = { hostname: "127.0.0.1", port: freePort() };
+  // another checkout runs with the V8 flags its own start task names, as it ran then
+  const v8Flags = root
+    ? v8FlagsOf(JSON.parse(await Deno.readTextFile(`${root}/deno.json`)).tasks.start)
+    : V8_FLAGS;
   const child = new Deno.Command("deno", {
     args: [
       "run",
       "--no-prompt",
-      V8_FLAGS,
+      ...(v8Flags ? [v8Flags] : []),
       ...(root ? ["--config", `${root}/deno.json`] : []),
       ...(await permissions),
       root ? `${root}/main.ts` : new URL("../../main.ts", import.meta.url).pathname,
