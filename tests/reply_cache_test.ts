@@ -213,3 +213,37 @@ Deno.test("mutated replies: the TTL walk always ends, never throws, keeps nothin
   }
   assert.ok(kept > 0, "some mutations stay cacheable (the check is not vacuous)");
 });
+
+Deno.test("a lookup by memo slot finds what the map finds, whatever was stored, evicted or expired", () => {
+  // Two caches see the same operations; `bySlot` is looked up with a slot, `byKey` without. Few
+  // slots for many keys, and a key's slot changing between lookups (its name moved in the parse
+  // table), so slots are shared, reused and left pointing at replaced or removed entries.
+  const limits = { ...LIMITS, maxEntries: 8, staleMs: 20_000 };
+  const bySlot = new ReplyCache(limits);
+  const byKey = new ReplyCache(limits);
+  let seed = 7;
+  const random = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n;
+  const keys = Array.from({ length: 24 }, (_, i) => `1/1/udp/0/0/0/k${i}.test`);
+  let now = 0;
+  let stored = 0;
+  let shortcuts = 0;
+  for (let step = 0; step < 20_000; step++) {
+    now += random(400);
+    const key = keys[random(keys.length)];
+    if (random(3) === 0) {
+      const ttl = 1 + random(60);
+      const bytes = reply(key, { answers: [a(key, ttl, `192.0.2.${++stored % 250}`)] });
+      assert.equal(bySlot.store(key, bytes, now), byKey.store(key, bytes, now));
+      continue;
+    }
+    const slot = random(4);
+    const hit = bySlot.lookup(key, now, slot);
+    const expected = byKey.lookup(key, now);
+    assert.deepEqual(hit?.reply, expected?.reply, `step ${step}: ${key} in slot ${slot}`);
+    if (hit && expected) assert.equal(bySlot.fresh(hit, now), byKey.fresh(expected, now));
+    if (hit) shortcuts++;
+  }
+  assert.ok(shortcuts > 1_000, `lookups that found an entry: ${shortcuts}`);
+  assert.equal(bySlot.size, byKey.size);
+  assert.deepEqual(bySlot.stats, byKey.stats);
+});

@@ -80,7 +80,7 @@ export function cacheHandler(options: CacheHandlerOptions): DnsHandler {
   };
   return (request, next) => {
     const key = requestKey(request);
-    const found = cache.lookup(key, request.receivedAt); // no clock read on a hit
+    const found = cache.lookup(key, request.receivedAt, request.keySlot); // no clock read on a hit
     if (found && cache.fresh(found, request.receivedAt)) {
       cache.stats.hits++;
       request.path ??= "cached";

@@ -10,6 +10,7 @@
  */
 
 import { replyFor } from "./in_flight.ts";
+import { KEY_SLOTS } from "./request_key.ts";
 import { cacheSeconds, type CacheTtlLimits, rewriteTtls } from "./reply_ttl.ts";
 
 /** The TTL of a stale answer (RFC 8767 section 4 suggests 30 seconds). */
@@ -32,8 +33,10 @@ export interface ReplyCacheStats {
   stale: number;
 }
 
-/** One kept reply: its bytes as received and three times (no more, so 10,000 stay small). */
+/** One kept reply: its key, its bytes as received, three times and three small marks (10,000 stay small). */
 export interface CacheEntry {
+  /** Its key in the store. */
+  readonly key: string;
   reply: Uint8Array;
   /** Clock time (ms) when it was stored, expires, and may no longer be answered stale. */
   storedAt: number;
@@ -41,6 +44,10 @@ export interface CacheEntry {
   staleUntil: number;
   /** Looked up since it was stored or last passed over by eviction. */
   used: boolean;
+  /** In the store; false once removed, so that a slot still pointing at it is not believed. */
+  live: boolean;
+  /** The memo slot that points at it last (-1: none), cleared when it is removed. */
+  slot: number;
 }
 
 /**
@@ -73,6 +80,12 @@ export class ReplyCache {
   readonly limits: Readonly<ReplyCacheLimits>;
   readonly stats: ReplyCacheStats = { hits: 0, misses: 0, evictions: 0, stale: 0 };
   #entries = new Map<string, CacheEntry>();
+  /**
+   * Entries by the requests' key memo slot (`keySlot`, request_key.ts): a hit reads one slot and
+   * compares one key, where the map would hash the key and walk its table, which for a thousand
+   * names in turn is a few cache misses more per answer.
+   */
+  #bySlot: (CacheEntry | undefined)[] = Array.from({ length: KEY_SLOTS }, () => undefined);
 
   constructor(limits: ReplyCacheLimits) {
     this.limits = limits;
@@ -85,13 +98,21 @@ export class ReplyCache {
 
   /**
    * The entry for `key`, marked used: fresh, or only good for serve-stale (see
-   * {@linkcode ReplyCache.fresh}); expired past the stale window → removed.
+   * {@linkcode ReplyCache.fresh}); expired past the stale window → removed. `slot` is the
+   * request's key memo slot (`keySlot`), -1 when it has none.
    */
-  lookup(key: string, now: number): CacheEntry | undefined {
-    const entry = this.#entries.get(key);
-    if (!entry) return undefined;
+  lookup(key: string, now: number, slot = -1): CacheEntry | undefined {
+    let entry = slot >= 0 ? this.#bySlot[slot] : undefined;
+    if (entry === undefined || !entry.live || entry.key !== key) {
+      entry = this.#entries.get(key);
+      if (!entry) return undefined;
+      if (slot >= 0) {
+        this.#bySlot[slot] = entry;
+        entry.slot = slot;
+      }
+    }
     if (now >= entry.staleUntil) {
-      this.#entries.delete(key);
+      this.#remove(entry);
       return undefined;
     }
     entry.used = true;
@@ -109,28 +130,40 @@ export class ReplyCache {
     const seconds = cacheSeconds(reply, this.limits);
     if (seconds <= 0) return false;
     const expiresAt = now + seconds * 1000;
-    this.#entries.delete(key);
+    const old = this.#entries.get(key);
+    if (old) this.#remove(old);
     this.#entries.set(key, {
+      key,
       reply: reply.slice(),
       storedAt: now,
       expiresAt,
       staleUntil: expiresAt + this.limits.staleMs,
       used: false,
+      live: true,
+      slot: -1,
     });
     while (this.#entries.size > this.limits.maxEntries) this.#evictOne();
     return true;
   }
 
+  /** Out of the store and of its slot. */
+  #remove(entry: CacheEntry): void {
+    this.#entries.delete(entry.key);
+    entry.live = false;
+    if (entry.slot >= 0 && this.#bySlot[entry.slot] === entry) this.#bySlot[entry.slot] = undefined;
+  }
+
   /** Map order is insertion order: the oldest unused entry goes; used ones get a second chance. */
   #evictOne(): void {
-    for (const [key, entry] of this.#entries) {
-      this.#entries.delete(key);
+    for (const entry of this.#entries.values()) {
       if (!entry.used) {
+        this.#remove(entry);
         this.stats.evictions++;
         return;
       }
       entry.used = false;
-      this.#entries.set(key, entry); // to the young end, passed over once
+      this.#entries.delete(entry.key);
+      this.#entries.set(entry.key, entry); // to the young end, passed over once
     }
   }
 

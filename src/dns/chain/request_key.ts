@@ -34,20 +34,23 @@ export function sharingKey(request: Pick<DnsRequest, "query" | "transport">): st
   }/${query.ednsSize}/${query.dnssecOk ? 1 : 0}/${query.name}`;
 }
 
-const MEMO_SIZE = NAME_SLOTS * 2;
+/** Memo slots: one per parsed-name slot and parity of the query type (a request's `keySlot`). */
+export const KEY_SLOTS = NAME_SLOTS * 2;
 /** No parsed name has capitals (they are folded), so this never matches one. */
 const NO_NAME = "NO NAME";
-const memoName: string[] = new Array(MEMO_SIZE).fill(NO_NAME);
-/** qtype and qclass, 16 bits each. */
-const memoType = new Uint32Array(MEMO_SIZE);
-/** EDNS size, CD bit, DO bit, TCP. */
-const memoRest = new Uint32Array(MEMO_SIZE);
-const memoKey: string[] = new Array(MEMO_SIZE).fill("");
+/**
+ * Slot `at`'s name at `2 * at` and its key at `2 * at + 1`, side by side: a lookup touches one
+ * cache line of this array, not one of each of two.
+ */
+const memoStrings: string[] = Array.from({ length: 2 * KEY_SLOTS }, (_, i) => i & 1 ? "" : NO_NAME);
+/** Slot `at`'s qtype and qclass (16 bits each) at `2 * at`; EDNS size, CD, DO, TCP at `2 * at + 1`. */
+const memoNumbers = new Uint32Array(2 * KEY_SLOTS);
 
 /**
  * The request's {@linkcode sharingKey}, kept on the request for the next handler, and the same
  * string as the last request with this name and these fields got (when the name is still in its
- * parse-table slot).
+ * parse-table slot). Such a request's memo slot (0 to {@linkcode KEY_SLOTS} - 1) is kept as its
+ * `keySlot`, so that the cache can find its entry by slot before it hashes the key.
  *
  * @example
  * ```ts
@@ -76,13 +79,15 @@ export function requestKey(request: DnsRequest): string {
   const type = ((query.qtype << 16) | query.qclass) >>> 0;
   const rest = (query.ednsSize << 3) | (query.flags & FLAG.CD ? 4 : 0) |
     (query.dnssecOk ? 2 : 0) | (request.transport === "tcp" ? 1 : 0);
-  if (memoName[at] === query.name && memoType[at] === type && memoRest[at] === rest) {
-    return request.key = memoKey[at];
+  request.keySlot = at;
+  const i = at << 1;
+  if (memoStrings[i] === query.name && memoNumbers[i] === type && memoNumbers[i + 1] === rest) {
+    return request.key = memoStrings[i + 1];
   }
   const key = sharingKey(request);
-  memoName[at] = query.name;
-  memoType[at] = type;
-  memoRest[at] = rest;
-  memoKey[at] = key;
+  memoStrings[i] = query.name;
+  memoStrings[i + 1] = key;
+  memoNumbers[i] = type;
+  memoNumbers[i + 1] = rest;
   return request.key = key;
 }
