@@ -33,7 +33,7 @@ export interface ReplyCacheStats {
   stale: number;
 }
 
-/** One kept reply: its key, its bytes as received, three times and three small marks (10,000 stay small). */
+/** One kept reply: its key, its bytes as received, three times and three marks (all small). */
 export interface CacheEntry {
   /** Its key in the store. */
   readonly key: string;
