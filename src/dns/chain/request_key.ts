@@ -42,8 +42,11 @@ const NO_NAME = "NO NAME";
  * Slot `at`'s name at `2 * at` and its key at `2 * at + 1`, side by side: a lookup touches one
  * cache line of this array, not one of each of two.
  */
-const memoStrings: string[] = Array.from({ length: 2 * KEY_SLOTS }, (_, i) => i & 1 ? "" : NO_NAME);
-/** Slot `at`'s qtype and qclass (16 bits each) at `2 * at`; EDNS size, CD, DO, TCP at `2 * at + 1`. */
+const memoStrings: string[] = Array.from(
+  { length: 2 * KEY_SLOTS },
+  (_, i) => i & 1 ? "" : NO_NAME,
+);
+/** Slot `at`'s qtype and qclass (16 bits each) at `2 * at`; its EDNS size, CD, DO, TCP after. */
 const memoNumbers = new Uint32Array(2 * KEY_SLOTS);
 
 /**
