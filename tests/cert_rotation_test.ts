@@ -4,9 +4,17 @@
  * proxy alternating between the replicas, the certificate checked against the caBundle). No
  * admission fails, the caBundle never holds more than two CAs, and both replicas end up serving
  * the newest certificate without a restart (a client trusting only the newest CA reaches both; one
- * trusting only the first CA reaches neither), as their expiry metric says too.
+ * trusting only the first CA reaches neither), as their expiry metric says too. And the race that
+ * once failed an admission there: a replica that read the Secret just before another renewed it,
+ * and patched the caBundle just after, must leave the newer bundle.
  */
 import assert from "node:assert/strict";
+import { getLogger } from "@logtape/logtape";
+import { FakeApiServer } from "../src/fake/api_server.ts";
+import { webhookConfiguration } from "../src/fake/webhook_configuration.ts";
+import { KubeApi, type KubeRequest } from "../src/kube/api_client.ts";
+import { loadConnection } from "../src/kube/connection.ts";
+import { bootstrapTls } from "../src/webhook/bootstrap.ts";
 import { decodeBase64 } from "../src/common/base64.ts";
 import { freePort } from "../src/testing/dnsmasq.ts";
 import { mainPermissions, startMain } from "../src/testing/main_process.ts";
@@ -119,5 +127,53 @@ Deno.test("the bootstrapped certificate renews itself, admissions never fail", a
   } finally {
     await Promise.all(replicas.map((r) => r.stop()));
     await api.stop();
+  }
+});
+
+Deno.test("a replica that read the Secret before another renewed it leaves the newer caBundle", async () => {
+  const fake = FakeApiServer.start({ namespace: "ci" });
+  fake.store.create("mutatingwebhookconfigurations", undefined, webhookConfiguration("ci"));
+  const api = new KubeApi(await loadConnection({ kubeconfig: await fake.writeKubeconfig() }));
+  const options = {
+    api,
+    secretName: "kubedock-dns-tls",
+    webhookConfigName: "kubedock-dns",
+    serviceName: "kubedock-dns",
+    clusterDomain: "cluster.local",
+    lifetimeMs: 365 * 86_400_000,
+    log: getLogger(["kubedock-dns", "test"]),
+  };
+  const caBundle = () => {
+    const config = fake.store.get("mutatingwebhookconfigurations", undefined, "kubedock-dns") as {
+      webhooks: { clientConfig: { caBundle?: string } }[];
+    };
+    return pemCertificates(decodeBase64(config.webhooks[0].clientConfig.caBundle ?? ""));
+  };
+  try {
+    const first = await bootstrapTls(options);
+    const secretPath = "/api/v1/namespaces/ci/secrets/kubedock-dns-tls";
+    const stale = await api.json("GET", secretPath);
+    await new Promise((r) => setTimeout(r, 1_100)); // certificate times are in whole seconds
+    // replica A renews (a third of the lifetime left) and makes the webhook trust the new CA
+    const renewed = await bootstrapTls({ ...options, now: () => Date.now() + 300 * 86_400_000 });
+    const afterRenewal = caBundle();
+    assert.equal(afterRenewal.length, 2);
+    assert.notEqual(renewed.cert, first.cert);
+    // replica B read the Secret before that and patches after it
+    const staleApi = {
+      namespace: api.namespace,
+      json: (method: string, path: string, request?: KubeRequest) =>
+        method === "GET" && path === secretPath
+          ? Promise.resolve(structuredClone(stale))
+          : api.json(method, path, request),
+    } as unknown as KubeApi;
+    const served = await bootstrapTls({ ...options, api: staleApi });
+    assert.equal(served.cert, first.cert, "B serves what it read, which the old CA still verifies");
+    assert.deepEqual(caBundle(), afterRenewal, "the renewed bundle stays trusted");
+    // once B reads the Secret again, it serves the new certificate
+    assert.equal((await bootstrapTls(options)).cert, renewed.cert);
+    assert.deepEqual(caBundle(), afterRenewal);
+  } finally {
+    await fake.stop();
   }
 });

@@ -143,7 +143,19 @@ export async function startMain(
     healthStatus,
     async waitReady(timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
-      while ((await healthStatus("/readyz")) !== 200) {
+      for (;;) {
+        let status: number;
+        try {
+          status = await healthStatus("/readyz");
+        } catch (error) {
+          await new Promise((r) => setTimeout(r, 100)); // its last lines through the pipe
+          throw new Error(
+            `kubedock-dns stopped answering on its health port (${
+              (error as Error).message
+            }):\n${logs}`,
+          );
+        }
+        if (status === 200) return;
         if (Date.now() > deadline) throw new Error(`kubedock-dns never became ready:\n${logs}`);
         await new Promise((r) => setTimeout(r, 50));
       }

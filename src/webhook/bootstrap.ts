@@ -6,7 +6,9 @@
  * valid CAs (`caBundle`). Called again every `--tls-reload-interval`: once a third of
  * `--cert-lifetime` is left, the replica that looks first replaces CA and certificate in the
  * Secret with an update naming the resourceVersion it read, so of two replicas racing one wins
- * (409 for the other, which reads the winner's); the bundle keeps the old CA until it expires.
+ * (409 for the other, which reads the winner's); the bundle keeps the old CA until it expires. A
+ * replica whose read of the Secret came before another's renewal leaves the newer `caBundle` as
+ * it is ({@linkcode mayReplaceBundle}).
  *
  * RBAC: secrets `create`, and `get` and `update` on the one Secret; mutatingwebhookconfigurations
  * `get` and `patch` on the one configuration.
@@ -18,7 +20,7 @@ import type { Logger } from "@logtape/logtape";
 import { type KubeApi, KubeApiError } from "../kube/api_client.ts";
 import { decodeBase64, encodeBase64 } from "../common/base64.ts";
 import type { TlsMaterial } from "./server.ts";
-import { pemBundle, renewalDue, rotatedBundle, validCas } from "./rotation.ts";
+import { mayReplaceBundle, pemBundle, renewalDue, rotatedBundle, validCas } from "./rotation.ts";
 
 /** The bootstrapped material: what to serve, and the CAs (PEM bundle) that clients must trust. */
 export interface BootstrappedTls extends TlsMaterial {
@@ -181,26 +183,41 @@ export async function bootstrapTls(options: BootstrapOptions): Promise<Bootstrap
   let stored = await readSecret(api, secretName) ?? await createSecret(options);
   if (renewalDue(stored.tls.cert, lifetimeMs, now())) stored = await renewSecret(options, stored);
   const trusted = pemBundle(validCas(stored.tls.caCert, now()));
-  await patchCaBundle(api, options.webhookConfigName, encodeBase64(trusted), log);
+  await patchCaBundle(api, options.webhookConfigName, trusted, log);
   return stored.tls;
 }
 
+/**
+ * Makes every webhook of the configuration trust `trusted` (PEM), but leaves a webhook whose
+ * bundle is newer than this replica's read of the Secret ({@linkcode mayReplaceBundle}).
+ */
 async function patchCaBundle(
   api: KubeApi,
   name: string,
-  caBundle: string,
+  trusted: string,
   log: Logger,
 ): Promise<void> {
+  const caBundle = encodeBase64(trusted);
   const path = `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${name}`;
   const config = await api.json<{ webhooks?: { clientConfig?: { caBundle?: string } }[] }>(
     "GET",
     path,
   );
-  const patch = (config.webhooks ?? []).flatMap((webhook, i) =>
-    webhook.clientConfig?.caBundle === caBundle
-      ? []
-      : [{ op: "add", path: `/webhooks/${i}/clientConfig/caBundle`, value: caBundle }]
-  );
+  const patch = (config.webhooks ?? []).flatMap((webhook, i) => {
+    const current = webhook.clientConfig?.caBundle;
+    if (current === caBundle) return [];
+    if (current && !mayReplaceBundle(trusted, decodeBase64(current))) {
+      log.debug(
+        "the caBundle of webhook {index} in {config} is newer than the Secret as read; left",
+        {
+          index: i,
+          config: name,
+        },
+      );
+      return [];
+    }
+    return [{ op: "add", path: `/webhooks/${i}/clientConfig/caBundle`, value: caBundle }];
+  });
   if (patch.length === 0) return;
   await api.json("PATCH", path, { body: patch, contentType: "application/json-patch+json" });
   log.info("set the caBundle of {count} webhook(s) in {config}", {

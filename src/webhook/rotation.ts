@@ -5,7 +5,7 @@
  * A serving certificate is renewed once a third of `--cert-lifetime` is left, or at once when it
  * is valid for longer than the lifetime allows (one made by an older version, for ten years). Each
  * renewal makes a new CA; the bundle holds the new CA first and the previous one until it expires,
- * never more than two.
+ * never more than two, and a replica never writes a bundle older than the one trusted now.
  *
  * @module
  */
@@ -84,6 +84,47 @@ export function pemBundle(certificates: string[]): string {
  */
 export function rotatedBundle(newCa: string, previous: string, now: number): string {
   return pemBundle([...pemCertificates(newCa), ...validCas(previous, now)].slice(0, 2));
+}
+
+/**
+ * Whether a replica may write the bundle `ours`, made from its own read of the Secret, over the
+ * bundle `current` that a webhook trusts now. Not when `current` holds a CA issued later than every
+ * CA of `ours`: another replica renewed after this one read the Secret, serves a certificate of
+ * that CA already, and writing `ours` would take the CA away (admissions to that replica would fail
+ * until this one read the Secret again). A `current` that cannot be read is replaced. Issue times
+ * are the CAs' `notBefore`, backdated a tenth of `--cert-lifetime` (at most 5 minutes): after a
+ * change of a lifetime under 50 minutes they may misorder once, and the bundle is then replaced as
+ * before this rule.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mayReplaceBundle, pemBundle } from "./rotation.ts";
+ * import { generateWebhookCertificates } from "./certificates.ts";
+ * const old = await generateWebhookCertificates(["x.ci.svc"], 1); // issued 5 minutes back
+ * const renewed = await generateWebhookCertificates(["x.ci.svc"], 0.001); // 9 seconds back
+ * const before = pemBundle([old.ca.cert]);
+ * const after = pemBundle([renewed.ca.cert, old.ca.cert]);
+ * assert.equal(mayReplaceBundle(after, before), true); // the renewing replica
+ * assert.equal(mayReplaceBundle(before, after), false); // a replica that read the Secret before it
+ * assert.equal(mayReplaceBundle(after, after), true);
+ * assert.equal(mayReplaceBundle(before, ""), true);
+ * ```
+ */
+export function mayReplaceBundle(ours: string, current: string): boolean {
+  return newestIssue(current) <= newestIssue(ours);
+}
+
+/** The latest `notBefore` of a bundle's certificates; -Infinity for none or an unreadable one. */
+function newestIssue(bundle: string): number {
+  try {
+    return Math.max(
+      -Infinity,
+      ...pemCertificates(bundle).map((pem) => certificateValidity(pem).notBefore),
+    );
+  } catch {
+    return -Infinity;
+  }
 }
 
 /**
