@@ -16,8 +16,8 @@ const CONFIG = new URL("../deno.json", import.meta.url);
  * and an old generation that grows by 10% at a time, so that the garbage of a query burst does not
  * grow the heap (V8's defaults: RSS with 10,000 pods and a full cache 285 MB; with these 96–97 MB
  * in `deno task bench:watch`). They replace `--optimize-for-size`, which fixes the same 1 MB
- * semi-space but also made the DNS paths slower: a forwarded query cost about 20% more CPU under
- * it (docs/benchmarks.md).
+ * semi-space but made its collections dearer: a forwarded query cost up to a fifth more CPU under
+ * it (in two runs of `bench:compare`; level in a third; docs/benchmarks.md).
  *
  * @example
  * ```ts
