@@ -298,9 +298,14 @@ Deno.test("resolver matrix: real resolvers in pod network namespaces", async (t)
     });
 
     await t.step("rollout: SIGTERM a replica, then the other; no lookup lost or slow", async () => {
-      const tally = new Map(
-        all.map((r) => [r.name, { lookups: 0, failed: 0, maxMs: 0, worst: "" }]),
-      );
+      const emptyRow = () => ({
+        lookups: 0,
+        failed: 0,
+        maxMs: 0,
+        worst: "",
+        times: [] as number[],
+      });
+      const tally = new Map(all.map((r) => [r.name, emptyRow()]));
       let running = true;
       const loops = all.map(async (r) => {
         const row = tally.get(r.name)!;
@@ -314,16 +319,19 @@ Deno.test("resolver matrix: real resolvers in pod network namespaces", async (t)
             row.worst = `${answer.run.stdout}${answer.run.stderr}`.slice(0, 300);
           }
           row.maxMs = Math.max(row.maxMs, answer.ms);
+          row.times.push(answer.ms);
         }
       });
       const phases: string[] = [];
       const rollOut = async (replica: Replica, other: Replica) => {
         const signalledAt = performance.now();
         await agent.terminate(replica);
-        // kube-proxy removes the endpoint a while later; flows already tracked to it stay, and
-        // new ones whose source port repeats an old flow's still reach it during the lameduck
+        // kube-proxy removes the endpoint a while later (new flows still reach it until then) and
+        // clears the UDP flows tracked to it as it does for any removed UDP endpoint: a flow kept
+        // to it would reach a closed port once it exits, and lose a lookup to the resolver's timeout
         await new Promise((r) => setTimeout(r, 1_000));
         await node.setEndpoints(KUBEDOCK_DNS_IP, [endpoint(other)]);
+        await node.flushFlows(KUBEDOCK_DNS_IP, endpoint(replica));
         const code = await agent.exited(replica);
         const exitedMs = performance.now() - signalledAt;
         await node.flushFlows(KUBEDOCK_DNS_IP, endpoint(replica)); // its flows are gone with it
@@ -363,7 +371,13 @@ Deno.test("resolver matrix: real resolvers in pod network namespaces", async (t)
         const row = tally.get(r.name)!;
         assert.ok(row.lookups >= 3, `${r.name} looked up during the rollout: ${row.lookups}`);
         assert.equal(row.failed, 0, `${r.name}: ${row.failed} failed, e.g. ${row.worst}`);
-        assert.ok(row.maxMs < 1_000, `${r.name}: slowest lookup ${Math.round(row.maxMs)} ms`);
+        // slow: a second over the resolver's own median (a process start of Node or Java alone
+        // is about half a second here, and a lost query costs the client's timeout, 15-30 s)
+        const median = [...row.times].sort((a, b) => a - b)[Math.floor(row.times.length / 2)];
+        assert.ok(
+          row.maxMs < median + 1_000,
+          `${r.name}: slowest lookup ${Math.round(row.maxMs)} ms, median ${Math.round(median)} ms`,
+        );
         note(r, "rollout: lookups / slowest (ms)", `${row.lookups} / ${Math.round(row.maxMs)}`);
       }
     });
