@@ -10,7 +10,7 @@
  */
 
 import type { DnsHandler, DnsReply, DnsRequest, DnsResolver } from "./handler.ts";
-import { requestKey } from "./request_key.ts";
+import { keySlotOf, requestKey } from "./request_key.ts";
 import { RCODE, rcodeOf } from "../wire/message.ts";
 import type { CacheEntry, ReplyCache } from "./reply_cache.ts";
 
@@ -80,7 +80,7 @@ export function cacheHandler(options: CacheHandlerOptions): DnsHandler {
   };
   return (request, next) => {
     const key = requestKey(request);
-    const found = cache.lookup(key, request.receivedAt, request.keySlot); // no clock read on a hit
+    const found = cache.lookup(key, request.receivedAt, keySlotOf(request.query)); // no clock read
     if (found && cache.fresh(found, request.receivedAt)) {
       cache.stats.hits++;
       request.path ??= "cached";

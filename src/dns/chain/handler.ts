@@ -24,8 +24,6 @@ export interface DnsRequest {
   path?: "internal" | "held" | "forwarded" | "cached";
   /** Its cache and sharing key, built once by the first handler that needs it (`requestKey`). */
   key?: string;
-  /** The key's memo slot (`requestKey`), or -1 / absent when the key was not memoized. */
-  keySlot?: number;
 }
 
 /** The bytes to send back, or `null` to send nothing. */

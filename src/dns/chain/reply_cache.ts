@@ -81,7 +81,7 @@ export class ReplyCache {
   readonly stats: ReplyCacheStats = { hits: 0, misses: 0, evictions: 0, stale: 0 };
   #entries = new Map<string, CacheEntry>();
   /**
-   * Entries by the requests' key memo slot (`keySlot`, request_key.ts): a hit reads one slot and
+   * Entries by their key's memo slot (`keySlotOf`, request_key.ts): a hit reads one slot and
    * compares one key, where the map would hash the key and walk its table, which for a thousand
    * names in turn is a few cache misses more per answer.
    */
@@ -99,7 +99,7 @@ export class ReplyCache {
   /**
    * The entry for `key`, marked used: fresh, or only good for serve-stale (see
    * {@linkcode ReplyCache.fresh}); expired past the stale window → removed. `slot` is the
-   * request's key memo slot (`keySlot`), -1 when it has none.
+   * key's memo slot (`keySlotOf`), -1 when it has none.
    */
   lookup(key: string, now: number, slot = -1): CacheEntry | undefined {
     let entry = slot >= 0 ? this.#bySlot[slot] : undefined;

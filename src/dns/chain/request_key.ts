@@ -12,7 +12,7 @@
 
 import type { DnsRequest } from "./handler.ts";
 import { FLAG } from "../wire/message.ts";
-import { NAME_SLOTS } from "../wire/query.ts";
+import { NAME_SLOTS, type Query } from "../wire/query.ts";
 
 /**
  * The sharing key of a query, built anew.
@@ -34,7 +34,7 @@ export function sharingKey(request: Pick<DnsRequest, "query" | "transport">): st
   }/${query.ednsSize}/${query.dnssecOk ? 1 : 0}/${query.name}`;
 }
 
-/** Memo slots: one per parsed-name slot and parity of the query type (a request's `keySlot`). */
+/** Memo slots: one per parsed-name slot and parity of the query type ({@linkcode keySlotOf}). */
 export const KEY_SLOTS = NAME_SLOTS * 2;
 /** No parsed name has capitals (they are folded), so this never matches one. */
 const NO_NAME = "NO NAME";
@@ -50,10 +50,27 @@ const memoStrings: string[] = Array.from(
 const memoNumbers = new Uint32Array(2 * KEY_SLOTS);
 
 /**
+ * The memo slot of a query's key (0 to {@linkcode KEY_SLOTS} - 1): its name's parse-table slot
+ * and the parity of its type; -1 for a name too long for the table. Other keys share a slot, so
+ * whatever is kept by slot (the memo, the cache's shortcut) is checked against the key.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { keySlotOf } from "./request_key.ts";
+ * assert.equal(keySlotOf({ nameSlot: 5, qtype: 28 }), 10); // AAAA
+ * assert.equal(keySlotOf({ nameSlot: 5, qtype: 1 }), 11); // A
+ * assert.equal(keySlotOf({ nameSlot: -1, qtype: 1 }), -1);
+ * ```
+ */
+export function keySlotOf(query: Pick<Query, "nameSlot" | "qtype">): number {
+  return query.nameSlot < 0 ? -1 : (query.nameSlot << 1) | (query.qtype & 1);
+}
+
+/**
  * The request's {@linkcode sharingKey}, kept on the request for the next handler, and the same
  * string as the last request with this name and these fields got (when the name is still in its
- * parse-table slot). Such a request's memo slot (0 to {@linkcode KEY_SLOTS} - 1) is kept as its
- * `keySlot`, so that the cache can find its entry by slot before it hashes the key.
+ * parse-table slot, {@linkcode keySlotOf}).
  *
  * @example
  * ```ts
@@ -76,13 +93,11 @@ const memoNumbers = new Uint32Array(2 * KEY_SLOTS);
 export function requestKey(request: DnsRequest): string {
   if (request.key !== undefined) return request.key;
   const { query } = request;
-  const slot = query.nameSlot;
-  if (slot < 0) return request.key = sharingKey(request);
-  const at = (slot << 1) | (query.qtype & 1);
+  const at = keySlotOf(query);
+  if (at < 0) return request.key = sharingKey(request);
   const type = ((query.qtype << 16) | query.qclass) >>> 0;
   const rest = (query.ednsSize << 3) | (query.flags & FLAG.CD ? 4 : 0) |
     (query.dnssecOk ? 2 : 0) | (request.transport === "tcp" ? 1 : 0);
-  request.keySlot = at;
   const i = at << 1;
   if (memoStrings[i] === query.name && memoNumbers[i] === type && memoNumbers[i + 1] === rest) {
     return request.key = memoStrings[i + 1];

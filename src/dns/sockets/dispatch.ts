@@ -150,6 +150,5 @@ function admit(
     receivedAt: NOT_STAMPED, // the chain reads the clock past the internal answers
     path: undefined, // set by the chain; here so the object keeps one shape (no growth per query)
     key: undefined,
-    keySlot: -1,
   };
 }
