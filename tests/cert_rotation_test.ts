@@ -150,7 +150,14 @@ Deno.test("a replica that read the Secret before another renewed it leaves the n
     return pemCertificates(decodeBase64(config.webhooks[0].clientConfig.caBundle ?? ""));
   };
   try {
+    // a caBundle that is not even base64 is replaced, as before the rule
+    const config = fake.store.get("mutatingwebhookconfigurations", undefined, "kubedock-dns") as {
+      webhooks: { clientConfig: { caBundle?: string } }[];
+    };
+    config.webhooks[0].clientConfig.caBundle = "not base64!";
+    fake.store.update("mutatingwebhookconfigurations", undefined, "kubedock-dns", config);
     const first = await bootstrapTls(options);
+    assert.deepEqual(caBundle(), pemCertificates(first.caCert));
     const secretPath = "/api/v1/namespaces/ci/secrets/kubedock-dns-tls";
     const stale = await api.json("GET", secretPath);
     await new Promise((r) => setTimeout(r, 1_100)); // certificate times are in whole seconds

@@ -206,7 +206,7 @@ async function patchCaBundle(
   const patch = (config.webhooks ?? []).flatMap((webhook, i) => {
     const current = webhook.clientConfig?.caBundle;
     if (current === caBundle) return [];
-    if (current && !mayReplaceBundle(trusted, decodeBase64(current))) {
+    if (current && !mayReplaceBundle(trusted, bundlePem(current))) {
       log.debug(
         "the caBundle of webhook {index} in {config} is newer than the Secret as read; left",
         {
@@ -224,4 +224,13 @@ async function patchCaBundle(
     count: patch.length,
     config: name,
   });
+}
+
+/** A `caBundle` field as PEM; `""` when it is not base64, so that it is replaced like any bundle that cannot be read. */
+function bundlePem(field: string): string {
+  try {
+    return decodeBase64(field);
+  } catch {
+    return "";
+  }
 }
