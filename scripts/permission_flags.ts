@@ -14,7 +14,7 @@ const CONFIG = new URL("../deno.json", import.meta.url);
  * The V8 flags kubedock-dns runs with everywhere (`deno task start`, the Dockerfile's compiled
  * binary, `start:local`, the tests and benchmarks): a young generation fixed at 1 MB semi-spaces
  * and an old generation that grows by 10% at a time, so that the garbage of a query burst does not
- * grow the heap (V8's defaults: RSS with 10,000 pods and a full cache 285 MB; with these 96–97 MB
+ * grow the heap (V8's defaults: RSS with 10,000 pods and a full cache 285 MB; with these 95.5–97.4 MB
  * in `deno task bench:watch`). They replace `--optimize-for-size`, which fixes the same 1 MB
  * semi-space but made its collections dearer: a forwarded query cost up to a fifth more CPU under
  * it (in two runs of `bench:compare`; level in a third; docs/benchmarks.md).

@@ -226,7 +226,7 @@ async function patchCaBundle(
   });
 }
 
-/** A `caBundle` field as PEM; `""` when it is not base64, so that it is replaced like any bundle that cannot be read. */
+/** A `caBundle` field as PEM; `""` when it is not base64 (replaced then, as any unreadable bundle). */
 function bundlePem(field: string): string {
   try {
     return decodeBase64(field);
