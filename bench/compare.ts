@@ -1,9 +1,9 @@
 /**
  * Two revisions side by side: a git worktree of REV ("old") and the working tree ("new") run in
  * one benchmark, against the same fake API server and dnsmasq, under the same permission flags,
- * alternately (ABAB) for every figure, each run preceded by a 1 s warm-up with the same load and
- * followed by a run of the bare Deno UDP responder, so that every figure is a ratio to the bare
- * runs just before and after it. It prints, per figure, both revisions' medians (as shares of the
+ * alternately for every figure (old first in odd rounds, new first in even ones), each run
+ * preceded by a 1 s warm-up with the same load and followed by a run of the bare Deno UDP
+ * responder, so that every figure is a ratio to the bare runs just before and after it. It prints, per figure, both revisions' medians (as shares of the
  * bare responder, and in queries per second), their ratio, the spread of the rounds, and "no
  * difference" when the two revisions' rounds overlap. Beside the rates, each server's own CPU time
  * per answered query (/proc/PID/stat, all its threads) and the bare responder's: steadier than a rate when
@@ -20,13 +20,18 @@
  * four socket operations per query like any forwarded query), run with the same load once a round
  * after both revisions: the runtime's own ceiling for forwarding.
  *
- * Usage: deno task bench:compare REV [--rounds N] [--seconds S]
+ * Every server (both revisions, the bare responder, the bare forwarder) runs pinned to the last
+ * CPU, all its threads, and dnsperf, dnsmasq and this process to the others (bench/cpu_pinning.ts,
+ * `taskset`), unless `--no-pin` is given or the machine has one CPU.
+ *
+ * Usage: deno task bench:compare REV [--rounds N] [--seconds S] [--no-pin]
  *
  * @module
  */
 
 import { commandOutput } from "../src/testing/command.ts";
 import { compareFigure, type Comparison, median } from "./compare_stats.ts";
+import { cpuPlan, pinProcess } from "./cpu_pinning.ts";
 import { gcWork } from "./gc_trace.ts";
 import {
   type BenchSetup,
@@ -50,11 +55,12 @@ function flag(name: string, fallback: number, max: number, min = 1): number {
 
 const rev = Deno.args[0];
 if (!rev || rev.startsWith("--")) {
-  console.error("usage: deno task bench:compare REV [--rounds N] [--seconds S]");
+  console.error("usage: deno task bench:compare REV [--rounds N] [--seconds S] [--no-pin]");
   Deno.exit(2);
 }
 const rounds = flag("--rounds", 3, 20, 3);
 const seconds = flag("--seconds", 3, 60);
+const pinning = Deno.args.includes("--no-pin") ? undefined : cpuPlan(navigator.hardwareConcurrency);
 
 async function git(...args: string[]): Promise<string> {
   return (await commandOutput("git", args)).trim();
@@ -74,6 +80,12 @@ async function oldRevisionFlags(): Promise<string[]> {
 }
 
 type Side = "old" | "new";
+/**
+ * Old first in odd rounds, new first in even ones (ABBA): the one that runs second after the
+ * other's load has a small edge here (with the same code on both sides and pinned CPUs, the second
+ * was ahead in 12 of 15 pairs), and taking turns puts it on both sides.
+ */
+const sidesInRound = (round: number): Side[] => round % 2 === 1 ? ["old", "new"] : ["new", "old"];
 interface Figure {
   name: string;
   query: string | string[];
@@ -100,7 +112,7 @@ try {
   setup = await startBench([], traceGc);
   forwarder = await startBareForwarder(setup.dnsmasq.address.port);
   const oldFlags = await oldRevisionFlags();
-  const servers = {
+  const processes = {
     new: {
       true: setup.main,
       false: await setup.startAnother(["--cache-size", "0"], traceGc),
@@ -110,8 +122,16 @@ try {
       false: await setup.startAnother([...oldFlags, "--cache-size", "0"], traceGc, worktree),
     },
   };
+  if (pinning) {
+    const servers = [bare.pid, forwarder.pid, setup.main.child.pid];
+    for (const side of Object.values(processes)) {
+      for (const process of Object.values(side)) servers.push(process.child.pid);
+    }
+    for (const pid of new Set(servers)) await pinProcess(pid, pinning.servers);
+    for (const pid of [setup.dnsmasq.pid, Deno.pid]) await pinProcess(pid, pinning.load);
+  }
   const run = (server: { hostname: string; port: number }, query: string | string[], s = seconds) =>
-    dnsperf({ server, source: setup!.podIp, query, seconds: s });
+    dnsperf({ server, source: setup!.podIp, query, seconds: s, cpus: pinning?.load });
   /** A run, and the CPU time per answered query (µs) of the process `pid` serving it. */
   const measure = async (
     server: { hostname: string; port: number },
@@ -143,12 +163,16 @@ try {
   );
   const forwarderRuns: { qps: number; micros: number; round: number }[] = [];
   console.log(
-    `bench:compare ${rounds} rounds, ${seconds} s per run (+1 s warm-up), ABAB, each run between two bare runs`,
+    `bench:compare ${rounds} rounds, ${seconds} s per run (+1 s warm-up), old and new taking turns to go first, each run between two bare runs, ${
+      pinning
+        ? `servers on CPU ${pinning.servers}, dnsperf and dnsmasq on CPU ${pinning.load}`
+        : "not pinned to CPUs"
+    }`,
   );
   for (let round = 1; round <= rounds; round++) {
     for (const figure of figures) {
-      for (const side of ["old", "new"] as Side[]) {
-        const process = servers[side][`${figure.cache}`];
+      for (const side of sidesInRound(round)) {
+        const process = processes[side][`${figure.cache}`];
         await run(process.dns, figure.query, 1);
         const traced = process.logs().length;
         const measured = await measure(process.dns, process.child.pid, figure.query);

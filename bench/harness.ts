@@ -9,6 +9,7 @@ import { FakeApiServer } from "../src/fake/api_server.ts";
 import { commandOutput } from "../src/testing/command.ts";
 import { kubedockPod } from "../src/testing/mod.ts";
 import { type Dnsmasq, freePort, startDnsmasq } from "../src/testing/dnsmasq.ts";
+import { onCpus } from "./cpu_pinning.ts";
 import {
   dnsOnlyArgs,
   mainPermissions,
@@ -37,6 +38,8 @@ export async function dnsperf(options: {
   seconds: number;
   maxQps?: number;
   verbose?: boolean;
+  /** CPUs to run dnsperf on (a `taskset -c` list, bench/cpu_pinning.ts); any when unset. */
+  cpus?: string;
 }): Promise<PerfResult> {
   const dir = await Deno.makeTempDir({ prefix: "kubedock-dns-bench-" });
   await Deno.writeTextFile(`${dir}/queries`, `${[options.query].flat().join("\n")}\n`);
@@ -55,8 +58,12 @@ export async function dnsperf(options: {
     ...(options.maxQps ? ["-Q", String(options.maxQps)] : []),
     ...(options.verbose ? ["-v"] : []),
   ];
-  const { stdout } = await new Deno.Command("dnsperf", { args, stdout: "piped", stderr: "null" })
-    .output();
+  const command = onCpus("dnsperf", args, options.cpus);
+  const { stdout } = await new Deno.Command(command.program, {
+    args: command.args,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
   await Deno.remove(dir, { recursive: true });
   const text = new TextDecoder().decode(stdout);
   const number = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);

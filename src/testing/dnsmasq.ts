@@ -10,6 +10,8 @@ export { freePort };
 /** A running dnsmasq. */
 export interface Dnsmasq {
   address: { hostname: string; port: number };
+  /** Its process id (the benchmarks pin it to a CPU). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function startDnsmasq(
   await waitForTcp(address);
   return {
     address,
+    pid: child.pid,
     async stop() {
       try {
         child.kill("SIGTERM");
