@@ -39,6 +39,28 @@ export function bracketedRatio(qps: number, bareBefore: number, bareAfter: numbe
   return qps / ((bareBefore + bareAfter) / 2);
 }
 
+/**
+ * How far the bare responder moved across a measured run: the change between the runs just
+ * before and after it, relative to their mean. More than {@linkcode STEADY_BRACKET} means the
+ * machine changed speed during the run, and the ratio says more about the machine than the code.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bracketDrift, STEADY_BRACKET } from "./compare_stats.ts";
+ * assert.equal(bracketDrift(100, 100), 0);
+ * assert.equal(bracketDrift(90, 110), 0.2); // 20 of a mean of 100
+ * assert.ok(bracketDrift(70_000, 66_000) <= STEADY_BRACKET);
+ * assert.ok(bracketDrift(70_000, 45_000) > STEADY_BRACKET);
+ * ```
+ */
+export function bracketDrift(bareBefore: number, bareAfter: number): number {
+  return Math.abs(bareAfter - bareBefore) / ((bareBefore + bareAfter) / 2);
+}
+
+/** The largest {@linkcode bracketDrift} a measured run is kept with (10%) before it is run again. */
+export const STEADY_BRACKET = 0.1;
+
 /** One figure of both revisions: their rounds' ratios to the bare responder. */
 export interface FigureRounds {
   old: number[];
