@@ -5,13 +5,13 @@
  * preceded by a 1 s warm-up with the same load and followed by a run of the bare Deno UDP
  * responder, so that every figure is a ratio to the bare runs just before and after it. When those
  * two bare runs differ by more than 10% (the machine changed speed across the run), the run is
- * measured again, at most twice more. It prints, per figure, both revisions' medians (as shares of the
- * bare responder, and in queries per second), their ratio, the spread of the rounds, and "no
- * difference" when the two revisions' rounds overlap. Beside the rates, each server's own CPU time
- * per answered query (/proc/PID/stat, all its threads) and the bare responder's: steadier than a rate when
- * other work on the machine comes and goes. And, per 1,000 queries, the garbage collector's
- * milliseconds on the JS thread and its scavenges (every server runs with `--trace-gc` too,
- * bench/gc_trace.ts). None of these is steady here: two runs with the same code on both sides
+ * measured again, at most twice more. It prints, per figure, both revisions' medians (as shares of
+ * the bare responder, and in queries per second), their ratio, the spread of the rounds, and "no
+ * difference" when the two revisions' rounds overlap. Beside the rates, each server's own CPU
+ * time per answered query (/proc/PID/stat, all its threads) and the bare responder's: steadier
+ * than a rate when other work on the machine comes and goes. And, per 1,000 queries, the garbage
+ * collector's milliseconds on the JS thread and its scavenges (every server runs with `--trace-gc`
+ * too, bench/gc_trace.ts). None of these is steady here: two runs with the same code on both sides
  * (`bench:compare HEAD`) gave new/old from 0.78 to 1.12 for CPU and the collector's time, and
  * 0.88 to 1.09 for scavenges.
  *
@@ -191,7 +191,8 @@ try {
           await run(process.dns, figure.query, 1);
           const traced = process.logs().length;
           measured = await measure(process.dns, process.child.pid, figure.query);
-          await new Promise((r) => setTimeout(r, 50)); // the run's last trace lines through the pipe
+          // the run's last trace lines through the pipe
+          await new Promise((r) => setTimeout(r, 50));
           gc = gcWork(process.logs().slice(traced));
           const bareRun = await measure(bare.address, bare.pid, "db A");
           bareQps.push(bareRun.qps);

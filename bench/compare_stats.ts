@@ -58,7 +58,7 @@ export function bracketDrift(bareBefore: number, bareAfter: number): number {
   return Math.abs(bareAfter - bareBefore) / ((bareBefore + bareAfter) / 2);
 }
 
-/** The largest {@linkcode bracketDrift} a measured run is kept with (10%) before it is run again. */
+/** The largest {@linkcode bracketDrift} a run is kept with (10%); beyond it, it is run again. */
 export const STEADY_BRACKET = 0.1;
 
 /** One figure of both revisions: their rounds' ratios to the bare responder. */

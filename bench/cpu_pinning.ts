@@ -36,7 +36,7 @@ export function cpuPlan(cpuCount: number): CpuPlan | undefined {
 
 /**
  * Pins process `pid`, all its threads (`taskset -a`), to `cpus`; threads it starts later inherit
- * it. Throws with taskset's message when it fails.
+ * it. Throws with taskset's message when it fails, and says so when taskset is not installed.
  *
  * @example
  * ```ts ignore
@@ -45,11 +45,15 @@ export function cpuPlan(cpuCount: number): CpuPlan | undefined {
  * ```
  */
 export async function pinProcess(pid: number, cpus: string): Promise<void> {
-  const { success, stderr } = await new Deno.Command("taskset", {
+  const taskset = new Deno.Command("taskset", {
     args: ["-a", "-p", "-c", cpus, String(pid)],
     stdout: "null",
     stderr: "piped",
-  }).output();
+  });
+  const { success, stderr } = await taskset.output().catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    throw new Error("taskset not found (Debian: util-linux); --no-pin runs without pinning");
+  });
   if (!success) {
     throw new Error(`taskset -a -p -c ${cpus} ${pid}: ${new TextDecoder().decode(stderr).trim()}`);
   }
