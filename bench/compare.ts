@@ -40,6 +40,7 @@ import {
   median,
   STEADY_BRACKET,
 } from "./compare_stats.ts";
+import type { MainProcess } from "../src/testing/main_process.ts";
 import { cpuPlan, pinProcess } from "./cpu_pinning.ts";
 import { gcWork } from "./gc_trace.ts";
 import {
@@ -68,9 +69,9 @@ if (!rev || rev.startsWith("--")) {
   Deno.exit(2);
 }
 const rounds = flag("--rounds", 3, 20, 3);
+const seconds = flag("--seconds", 3, 60);
 /** How many times one run is measured again when the machine changed speed across it. */
 const MAX_REMEASURES = 2;
-const seconds = flag("--seconds", 3, 60);
 const pinning = Deno.args.includes("--no-pin") ? undefined : cpuPlan(navigator.hardwareConcurrency);
 
 async function git(...args: string[]): Promise<string> {
@@ -134,11 +135,10 @@ try {
     },
   };
   if (pinning) {
-    const servers = [bare.pid, forwarder.pid, setup.main.child.pid];
-    for (const side of Object.values(processes)) {
-      for (const process of Object.values(side)) servers.push(process.child.pid);
+    const revisions = Object.values(processes).flatMap((side) => Object.values(side));
+    for (const pid of [bare.pid, forwarder.pid, ...revisions.map((p) => p.child.pid)]) {
+      await pinProcess(pid, pinning.servers);
     }
-    for (const pid of new Set(servers)) await pinProcess(pid, pinning.servers);
     for (const pid of [setup.dnsmasq.pid, Deno.pid]) await pinProcess(pid, pinning.load);
   }
   const run = (server: { hostname: string; port: number }, query: string | string[], s = seconds) =>
@@ -159,6 +159,36 @@ try {
   let bareBefore = first.qps;
   const bareQps = [bareBefore];
   const bareMicros = [first.micros];
+  /** Re-measurements because the machine changed speed across a run. */
+  let remeasured = 0;
+  /**
+   * A warmed-up run of `figure` on `process` and the bare run after it, as a ratio to the bare
+   * runs around it; run again (at most {@linkcode MAX_REMEASURES} times more) while those two bare
+   * runs differ by more than {@linkcode STEADY_BRACKET}. Moves `bareBefore` on to the last bare run.
+   */
+  const measureBracketed = async (process: MainProcess, figure: Figure, label: string) => {
+    for (let attempt = 0;; attempt++) {
+      await run(process.dns, figure.query, 1);
+      const traced = process.logs().length;
+      const measured = await measure(process.dns, process.child.pid, figure.query);
+      await new Promise((r) => setTimeout(r, 50)); // the run's last trace lines through the pipe
+      const gc = gcWork(process.logs().slice(traced));
+      const after = await measure(bare.address, bare.pid, "db A");
+      bareQps.push(after.qps);
+      bareMicros.push(after.micros);
+      const ratio = bracketedRatio(measured.qps, bareBefore, after.qps);
+      const drift = bracketDrift(bareBefore, after.qps);
+      const before = bareBefore;
+      bareBefore = after.qps;
+      if (drift <= STEADY_BRACKET || attempt === MAX_REMEASURES) return { measured, gc, ratio };
+      remeasured++;
+      console.log(
+        `  ${label} ${figure.name}: the bare responder went from ${before.toFixed(0)} to ${
+          after.qps.toFixed(0)
+        } q/s across the run (${(drift * 100).toFixed(0)}%): measured again`,
+      );
+    }
+  };
   const micros = new Map(
     figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]),
   );
@@ -173,8 +203,6 @@ try {
     figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]),
   );
   const forwarderRuns: { qps: number; micros: number; round: number }[] = [];
-  /** Runs measured again because the machine changed speed across them. */
-  let remeasured = 0;
   console.log(
     `bench:compare ${rounds} rounds, ${seconds} s per run (+1 s warm-up), old and new taking turns to go first, each run between two bare runs, ${
       pinning
@@ -186,31 +214,11 @@ try {
     for (const figure of figures) {
       for (const side of sidesInRound(round)) {
         const process = processes[side][`${figure.cache}`];
-        let measured, gc, ratio;
-        for (let attempt = 0;; attempt++) {
-          await run(process.dns, figure.query, 1);
-          const traced = process.logs().length;
-          measured = await measure(process.dns, process.child.pid, figure.query);
-          // the run's last trace lines through the pipe
-          await new Promise((r) => setTimeout(r, 50));
-          gc = gcWork(process.logs().slice(traced));
-          const bareRun = await measure(bare.address, bare.pid, "db A");
-          bareQps.push(bareRun.qps);
-          bareMicros.push(bareRun.micros);
-          ratio = bracketedRatio(measured.qps, bareBefore, bareRun.qps);
-          const drift = bracketDrift(bareBefore, bareRun.qps);
-          const bareBeforeRun = bareBefore;
-          bareBefore = bareRun.qps;
-          if (drift <= STEADY_BRACKET || attempt === MAX_REMEASURES) break;
-          remeasured++;
-          console.log(
-            `  round ${round} ${side} ${figure.name}: the bare responder went from ${
-              bareBeforeRun.toFixed(0)
-            } to ${bareRun.qps.toFixed(0)} q/s across the run (${
-              (drift * 100).toFixed(0)
-            }%): measured again`,
-          );
-        }
+        const { measured, gc, ratio } = await measureBracketed(
+          process,
+          figure,
+          `round ${round} ${side}`,
+        );
         const gcPerThousand = (gc.ms / measured.completed) * 1000;
         micros.get(figure.name)![side].push(measured.micros);
         gcMs.get(figure.name)![side].push(gcPerThousand);
@@ -246,9 +254,9 @@ try {
   console.log(
     `bare Deno responder: ${Math.min(...bareQps).toFixed(0)}–${
       Math.max(...bareQps).toFixed(0)
-    } q/s over ${bareQps.length} runs; ${remeasured} run(s) measured again because it moved more than ${
+    } q/s over ${bareQps.length} runs; ${remeasured} re-measurement(s) where it moved more than ${
       STEADY_BRACKET * 100
-    }% across them (at most ${MAX_REMEASURES} more per run)\n`,
+    }% across a run (at most ${MAX_REMEASURES} per run)\n`,
   );
   console.log(
     `${"figure (median of rounds)".padEnd(40)} ${"old: of bare".padStart(18)} ${

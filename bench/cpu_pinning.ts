@@ -7,6 +7,8 @@
  * @module
  */
 
+import { commandOutput } from "../src/testing/command.ts";
+
 /** Which CPUs (a `taskset -c` list) the servers and the rest of a benchmark run on. */
 export interface CpuPlan {
   /** The server under test, every thread: one CPU. */
@@ -36,7 +38,8 @@ export function cpuPlan(cpuCount: number): CpuPlan | undefined {
 
 /**
  * Pins process `pid`, all its threads (`taskset -a`), to `cpus`; threads it starts later inherit
- * it. Throws with taskset's message when it fails, and says so when taskset is not installed.
+ * it. Throws with taskset's message when it fails (`commandOutput`), and says so when taskset
+ * is not installed.
  *
  * @example
  * ```ts ignore
@@ -45,18 +48,10 @@ export function cpuPlan(cpuCount: number): CpuPlan | undefined {
  * ```
  */
 export async function pinProcess(pid: number, cpus: string): Promise<void> {
-  const taskset = new Deno.Command("taskset", {
-    args: ["-a", "-p", "-c", cpus, String(pid)],
-    stdout: "null",
-    stderr: "piped",
-  });
-  const { success, stderr } = await taskset.output().catch((error) => {
+  await commandOutput("taskset", ["-a", "-p", "-c", cpus, String(pid)]).catch((error) => {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
     throw new Error("taskset not found (Debian: util-linux); --no-pin runs without pinning");
   });
-  if (!success) {
-    throw new Error(`taskset -a -p -c ${cpus} ${pid}: ${new TextDecoder().decode(stderr).trim()}`);
-  }
 }
 
 /**
