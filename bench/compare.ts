@@ -18,11 +18,14 @@
  * Figures: internal (`db`, an alias of the source's network), suffixed
  * (`db.bench.svc.cluster.local`), a bare single-label name the upstream knows (`ext`, forwarded,
  * then from the cache), cached (1,000 names, warm), uncached (1,000 names, `--cache-size 0`).
- * The uncached figure is also read against the bare Deno UDP forwarder (bench/bare_udp_forwarder.ts,
- * four socket operations per query like any forwarded query), run with the same load once a round
- * after both revisions: the runtime's own ceiling for forwarding.
+ * Two figures are also read against a reference of their own, run with the same load once a round
+ * after both revisions: the cached figure against the bare Deno UDP table responder
+ * (bench/bare_udp_table.ts, the same 1,000 names from a `Map`, two socket operations per query),
+ * the runtime's own ceiling for answering from a cache; the uncached one against the bare Deno UDP
+ * forwarder (bench/bare_udp_forwarder.ts, four socket operations per query like any forwarded
+ * query), its ceiling for forwarding.
  *
- * Every server (both revisions, the bare responder, the bare forwarder) runs pinned to the last
+ * Every server (both revisions, the bare responder, table responder and forwarder) runs pinned to the last
  * CPU, all its threads, and dnsperf, dnsmasq and this process to the others (bench/cpu_pinning.ts,
  * `taskset`), unless `--no-pin` is given or the machine has one CPU.
  *
@@ -51,6 +54,7 @@ import {
   type ReferenceProcess,
   startBareForwarder,
   startBareResponder,
+  startBareTable,
   startBench,
 } from "./harness.ts";
 
@@ -98,10 +102,18 @@ type Side = "old" | "new";
  * was ahead in 12 of 15 pairs), and taking turns puts it on both sides.
  */
 const sidesInRound = (round: number): Side[] => round % 2 === 1 ? ["old", "new"] : ["new", "old"];
+/** The bare references a figure may also be read against (bench/bare_udp_*.ts). */
+type Reference = "table" | "forwarder";
+const REFERENCE_NAMES: Record<Reference, string> = {
+  table: "bare Deno table responder",
+  forwarder: "bare Deno forwarder",
+};
 interface Figure {
   name: string;
   query: string | string[];
   cache: boolean;
+  /** Run once a round after both revisions, with the same load. */
+  reference?: Reference;
 }
 const distinct = DISTINCT_NAMES.map((name) => `${name} A`);
 const figures: Figure[] = [
@@ -112,17 +124,20 @@ const figures: Figure[] = [
     cache: true,
   },
   { name: "bare single-label, upstream's (ext)", query: "ext A", cache: true },
-  { name: "cached, 1,000 names", query: distinct, cache: true },
-  { name: "uncached, 1,000 names", query: distinct, cache: false },
+  { name: "cached, 1,000 names", query: distinct, cache: true, reference: "table" },
+  { name: "uncached, 1,000 names", query: distinct, cache: false, reference: "forwarder" },
 ];
 
 let setup: BenchSetup | undefined;
-let forwarder: ReferenceProcess | undefined;
+let references: Record<Reference, ReferenceProcess> | undefined;
 const bare = await startBareResponder();
 try {
   const traceGc = ["--v8-flags=--trace-gc"]; // beside the production V8 flags, both sides
   setup = await startBench([], traceGc);
-  forwarder = await startBareForwarder(setup.dnsmasq.address.port);
+  references = {
+    table: await startBareTable(DISTINCT_NAMES),
+    forwarder: await startBareForwarder(setup.dnsmasq.address.port),
+  };
   const oldFlags = await oldRevisionFlags();
   const processes = {
     new: {
@@ -136,7 +151,8 @@ try {
   };
   if (pinning) {
     const revisions = Object.values(processes).flatMap((side) => Object.values(side));
-    for (const pid of [bare.pid, forwarder.pid, ...revisions.map((p) => p.child.pid)]) {
+    const bareOnes = [bare, ...Object.values(references)];
+    for (const pid of [...bareOnes.map((p) => p.pid), ...revisions.map((p) => p.child.pid)]) {
       await pinProcess(pid, pinning.servers);
     }
     for (const pid of [setup.dnsmasq.pid, Deno.pid]) await pinProcess(pid, pinning.load);
@@ -202,7 +218,10 @@ try {
   const scavenges = new Map(
     figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]),
   );
-  const forwarderRuns: { qps: number; micros: number; round: number }[] = [];
+  /** Per figure read against a reference: that reference's run in each round. */
+  const referenceRuns = new Map(
+    figures.map((f) => [f.name, [] as { qps: number; micros: number }[]]),
+  );
   console.log(
     `bench:compare ${rounds} rounds, ${seconds} s per run (+1 s warm-up), old and new taking turns to go first, each run between two bare runs, ${
       pinning
@@ -233,14 +252,15 @@ try {
           } ms GC/1,000${measured.lost ? `  lost ${measured.lost}` : ""}`,
         );
       }
-      if (!figure.cache) {
-        await run(forwarder.address, figure.query, 1);
-        const forwarded = await measure(forwarder.address, forwarder.pid, figure.query);
-        forwarderRuns.push({ ...forwarded, round });
+      if (figure.reference) {
+        const reference = references[figure.reference];
+        await run(reference.address, figure.query, 1);
+        const measured = await measure(reference.address, reference.pid, figure.query);
+        referenceRuns.get(figure.name)!.push(measured);
         console.log(
-          `  round ${round} bare Deno forwarder, same load         ${
-            forwarded.qps.toFixed(0).padStart(6)
-          } q/s  ${forwarded.micros.toFixed(2)} µs CPU/query`,
+          `  round ${round} ${`${REFERENCE_NAMES[figure.reference]}, same load`.padEnd(44)} ${
+            measured.qps.toFixed(0).padStart(6)
+          } q/s  ${measured.micros.toFixed(2)} µs CPU/query`,
         );
       }
     }
@@ -312,20 +332,25 @@ try {
     "\nScavenges per 1,000 answered queries (median of rounds): they follow what a query allocates",
   );
   oldNewTable(scavenges);
-  const uncached = figures.find((f) => !f.cache)!;
-  const shares = (side: Side) =>
-    median(qps.get(uncached.name)![side].map((q, i) => q / forwarderRuns[i].qps));
-  console.log(
-    `\n${uncached.name}, as a share of the bare Deno forwarder in the same round (median): old ${
-      shares("old").toFixed(3)
-    }, new ${shares("new").toFixed(3)}; the forwarder ${
-      median(forwarderRuns.map((r) => r.qps)).toFixed(0)
-    } q/s, ${median(forwarderRuns.map((r) => r.micros)).toFixed(2)} µs CPU/query, ${
-      (median(forwarderRuns.map((r) => r.qps)) / median(bareQps)).toFixed(3)
-    } of the bare responder`,
-  );
+  console.log("");
+  for (const figure of figures) {
+    if (!figure.reference) continue;
+    const runs = referenceRuns.get(figure.name)!;
+    const shares = (side: Side) =>
+      median(qps.get(figure.name)![side].map((q, i) => q / runs[i].qps));
+    const referenceQps = median(runs.map((r) => r.qps));
+    console.log(
+      `${figure.name}, as a share of the ${
+        REFERENCE_NAMES[figure.reference]
+      } in the same round (median): old ${shares("old").toFixed(3)}, new ${
+        shares("new").toFixed(3)
+      }; the reference ${referenceQps.toFixed(0)} q/s, ${
+        median(runs.map((r) => r.micros)).toFixed(2)
+      } µs CPU/query, ${(referenceQps / median(bareQps)).toFixed(3)} of the bare responder`,
+    );
+  }
 } finally {
-  await forwarder?.stop();
+  for (const reference of Object.values(references ?? {})) await reference.stop();
   await setup?.stop();
   await bare.stop();
   await git("worktree", "remove", "--force", worktree).catch(async () => {

@@ -220,6 +220,17 @@ export function startBareForwarder(
   return startReference("./bare_udp_forwarder.ts", net, [String(upstreamPort)], denoFlags);
 }
 
+/**
+ * The bare Deno UDP table responder (bench/bare_udp_table.ts) for `names`: the runtime's ceiling
+ * for answering from a cache of that many names (two socket operations and one lookup a query).
+ */
+export function startBareTable(
+  names: string[],
+  denoFlags: string[] = [],
+): Promise<ReferenceProcess> {
+  return startReference("./bare_udp_table.ts", "127.0.0.0/8", names, denoFlags);
+}
+
 /** Clock ticks per second of /proc/PID/stat's times (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
 
