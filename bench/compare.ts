@@ -25,9 +25,10 @@
  * forwarder (bench/bare_udp_forwarder.ts, four socket operations per query like any forwarded
  * query), its ceiling for forwarding.
  *
- * Every server (both revisions, the bare responder, table responder and forwarder) runs pinned to the last
- * CPU, all its threads, and dnsperf, dnsmasq and this process to the others (bench/cpu_pinning.ts,
- * `taskset`), unless `--no-pin` is given or the machine has one CPU.
+ * Every server (both revisions, the bare responder, table responder and forwarder) runs pinned to
+ * the last CPU, all its threads, and dnsperf, dnsmasq and this process to the others
+ * (bench/cpu_pinning.ts, `taskset`), unless `--no-pin` is given or the machine has one CPU. The
+ * verdicts and ratios are compare_stats.ts's, the summary's lines compare_report.ts's.
  *
  * Usage: deno task bench:compare REV [--rounds N] [--seconds S] [--no-pin]
  *
@@ -35,14 +36,8 @@
  */
 
 import { commandOutput } from "../src/testing/command.ts";
-import {
-  bracketDrift,
-  bracketedRatio,
-  compareFigure,
-  type Comparison,
-  median,
-  STEADY_BRACKET,
-} from "./compare_stats.ts";
+import { bracketDrift, bracketedRatio, STEADY_BRACKET } from "./compare_stats.ts";
+import { emptyMeasurements, reportLines, type Side } from "./compare_report.ts";
 import type { MainProcess } from "../src/testing/main_process.ts";
 import { cpuPlan, pinProcess } from "./cpu_pinning.ts";
 import { gcWork } from "./gc_trace.ts";
@@ -95,7 +90,6 @@ async function oldRevisionFlags(): Promise<string[]> {
   return help.includes("--lameduck") ? ["--lameduck", "0s"] : [];
 }
 
-type Side = "old" | "new";
 /**
  * Old first in odd rounds, new first in even ones (ABBA): the one that runs second after the
  * other's load has a small edge here (with the same code on both sides and pinned CPUs, the second
@@ -173,8 +167,13 @@ try {
   await run(bare.address, "db A", 1); // the responder's JIT warmed up too
   const first = await measure(bare.address, bare.pid, "db A");
   let bareBefore = first.qps;
-  const bareQps = [bareBefore];
-  const bareMicros = [first.micros];
+  const reported = figures.map(({ name, reference }) => ({
+    name,
+    reference: reference && REFERENCE_NAMES[reference],
+  }));
+  const m = emptyMeasurements(reported);
+  m.bareQps.push(first.qps);
+  m.bareMicros.push(first.micros);
   /** Re-measurements because the machine changed speed across a run. */
   let remeasured = 0;
   /**
@@ -190,8 +189,8 @@ try {
       await new Promise((r) => setTimeout(r, 50)); // the run's last trace lines through the pipe
       const gc = gcWork(process.logs().slice(traced));
       const after = await measure(bare.address, bare.pid, "db A");
-      bareQps.push(after.qps);
-      bareMicros.push(after.micros);
+      m.bareQps.push(after.qps);
+      m.bareMicros.push(after.micros);
       const ratio = bracketedRatio(measured.qps, bareBefore, after.qps);
       const drift = bracketDrift(bareBefore, after.qps);
       const before = bareBefore;
@@ -205,23 +204,6 @@ try {
       );
     }
   };
-  const micros = new Map(
-    figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]),
-  );
-  const ratios = new Map(
-    figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]),
-  );
-  const qps = new Map(figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]));
-  /** GC milliseconds on the JS thread per 1,000 answered queries. */
-  const gcMs = new Map(figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]));
-  /** Scavenges per 1,000 answered queries: what a query allocates, whatever the machine's speed. */
-  const scavenges = new Map(
-    figures.map((f) => [f.name, { old: [] as number[], new: [] as number[] }]),
-  );
-  /** Per figure read against a reference: that reference's run in each round. */
-  const referenceRuns = new Map(
-    figures.map((f) => [f.name, [] as { qps: number; micros: number }[]]),
-  );
   console.log(
     `bench:compare ${rounds} rounds, ${seconds} s per run (+1 s warm-up), old and new taking turns to go first, each run between two bare runs, ${
       pinning
@@ -239,11 +221,11 @@ try {
           `round ${round} ${side}`,
         );
         const gcPerThousand = (gc.ms / measured.completed) * 1000;
-        micros.get(figure.name)![side].push(measured.micros);
-        gcMs.get(figure.name)![side].push(gcPerThousand);
-        scavenges.get(figure.name)![side].push((gc.scavenges / measured.completed) * 1000);
-        ratios.get(figure.name)![side].push(ratio);
-        qps.get(figure.name)![side].push(measured.qps);
+        m.micros.get(figure.name)![side].push(measured.micros);
+        m.gcMs.get(figure.name)![side].push(gcPerThousand);
+        m.scavenges.get(figure.name)![side].push((gc.scavenges / measured.completed) * 1000);
+        m.ratios.get(figure.name)![side].push(ratio);
+        m.qps.get(figure.name)![side].push(measured.qps);
         console.log(
           `  round ${round} ${side} ${figure.name.padEnd(40)} ${
             measured.qps.toFixed(0).padStart(6)
@@ -256,7 +238,7 @@ try {
         const reference = references[figure.reference];
         await run(reference.address, figure.query, 1);
         const measured = await measure(reference.address, reference.pid, figure.query);
-        referenceRuns.get(figure.name)!.push(measured);
+        m.referenceRuns.get(figure.name)!.push(measured);
         console.log(
           `  round ${round} ${`${REFERENCE_NAMES[figure.reference]}, same load`.padEnd(44)} ${
             measured.qps.toFixed(0).padStart(6)
@@ -272,83 +254,13 @@ try {
     } (the working tree)`,
   );
   console.log(
-    `bare Deno responder: ${Math.min(...bareQps).toFixed(0)}–${
-      Math.max(...bareQps).toFixed(0)
-    } q/s over ${bareQps.length} runs; ${remeasured} re-measurement(s) where it moved more than ${
+    `bare Deno responder: ${Math.min(...m.bareQps).toFixed(0)}–${
+      Math.max(...m.bareQps).toFixed(0)
+    } q/s over ${m.bareQps.length} runs; ${remeasured} re-measurement(s) where it moved more than ${
       STEADY_BRACKET * 100
     }% across a run (at most ${MAX_REMEASURES} per run)\n`,
   );
-  console.log(
-    `${"figure (median of rounds)".padEnd(40)} ${"old: of bare".padStart(18)} ${
-      "new: of bare".padStart(18)
-    }  new/old  spread  verdict`,
-  );
-  for (const figure of figures) {
-    const c: Comparison = compareFigure(ratios.get(figure.name)!);
-    const q = qps.get(figure.name)!;
-    const cell = (ratio: number, values: number[]) =>
-      `${ratio.toFixed(3)} (${median(values).toFixed(0).padStart(6)})`.padStart(18);
-    console.log(
-      `${figure.name.padEnd(40)} ${cell(c.oldMedian, q.old)} ${cell(c.newMedian, q.new)}  ${
-        c.ratio.toFixed(3).padStart(7)
-      }  ${`±${(c.spread * 50).toFixed(1)}%`.padStart(6)}  ${c.verdict}`,
-    );
-  }
-  console.log(
-    "\n(q/s in parentheses; spread: half the widest range of either side's rounds, relative to its median)",
-  );
-  const bareCpu = median(bareMicros);
-  console.log(
-    `\nCPU time per answered query, µs (median of rounds; each process's own time on a CPU, all its threads, which\nanother process on the machine does not inflate): bare responder ${
-      bareCpu.toFixed(2)
-    }`,
-  );
-  /** Per figure: both medians, new/old, and an extra column when `extra` gives one. */
-  const oldNewTable = (
-    values: Map<string, Record<Side, number[]>>,
-    extra?: { title: string; cell: (newMedian: number) => string },
-  ) => {
-    console.log(
-      `${"figure".padEnd(40)} ${"old".padStart(7)} ${"new".padStart(7)}  new/old${
-        extra ? `  ${extra.title}` : ""
-      }`,
-    );
-    for (const figure of figures) {
-      const v = values.get(figure.name)!;
-      const [o, n] = [median(v.old), median(v.new)];
-      console.log(
-        `${figure.name.padEnd(40)} ${o.toFixed(2).padStart(7)} ${n.toFixed(2).padStart(7)}  ${
-          (n / o).toFixed(3).padStart(7)
-        }${extra ? `  ${extra.cell(n).padStart(extra.title.length)}` : ""}`,
-      );
-    }
-  };
-  oldNewTable(micros, { title: "bare/new", cell: (n) => (bareCpu / n).toFixed(3) });
-  console.log(
-    `\nGC on the JS thread per 1,000 answered queries, ms (median of rounds; --trace-gc: pauses and\nincremental marking; it follows what a query allocates and keeps, and the machine's speed too)`,
-  );
-  oldNewTable(gcMs);
-  console.log(
-    "\nScavenges per 1,000 answered queries (median of rounds): they follow what a query allocates",
-  );
-  oldNewTable(scavenges);
-  console.log("");
-  for (const figure of figures) {
-    if (!figure.reference) continue;
-    const runs = referenceRuns.get(figure.name)!;
-    const shares = (side: Side) =>
-      median(qps.get(figure.name)![side].map((q, i) => q / runs[i].qps));
-    const referenceQps = median(runs.map((r) => r.qps));
-    console.log(
-      `${figure.name}, as a share of the ${
-        REFERENCE_NAMES[figure.reference]
-      } in the same round (median): old ${shares("old").toFixed(3)}, new ${
-        shares("new").toFixed(3)
-      }; the reference ${referenceQps.toFixed(0)} q/s, ${
-        median(runs.map((r) => r.micros)).toFixed(2)
-      } µs CPU/query, ${(referenceQps / median(bareQps)).toFixed(3)} of the bare responder`,
-    );
-  }
+  for (const line of reportLines(reported, m)) console.log(line);
 } finally {
   for (const reference of Object.values(references ?? {})) await reference.stop();
   await setup?.stop();
