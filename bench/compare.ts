@@ -4,8 +4,9 @@
  * alternately for every figure (old first in odd rounds, new first in even ones), each run
  * preceded by a 1 s warm-up with the same load and followed by a run of the bare Deno UDP
  * responder, so that every figure is a ratio to the bare runs just before and after it. When those
- * two bare runs differ by more than 10% (the machine changed speed across the run), the run is
- * measured again, at most twice more. It prints, per figure, both revisions' medians (as shares of
+ * two bare runs differ by more than 10% (the machine changed speed across the run), or, pinned,
+ * the server was on its CPU for less than 85% of the run (it waited), the run is measured again,
+ * at most twice more. It prints, per figure, both revisions' medians (as shares of
  * the bare responder, and in queries per second), their ratio, the spread of the rounds, and "no
  * difference" when the two revisions' rounds overlap. Beside the rates, each server's own CPU
  * time per answered query (/proc/PID/stat, all its threads) and the bare responder's: steadier
@@ -36,7 +37,13 @@
  */
 
 import { commandOutput } from "../src/testing/command.ts";
-import { bracketDrift, bracketedRatio, STEADY_BRACKET } from "./compare_stats.ts";
+import {
+  bracketDrift,
+  bracketedRatio,
+  BUSY_FLOOR,
+  busyShare,
+  STEADY_BRACKET,
+} from "./compare_stats.ts";
 import { emptyMeasurements, reportLines, type Side } from "./compare_report.ts";
 import type { MainProcess } from "../src/testing/main_process.ts";
 import { cpuPlan, pinProcess } from "./cpu_pinning.ts";
@@ -153,7 +160,10 @@ try {
   }
   const run = (server: { hostname: string; port: number }, query: string | string[], s = seconds) =>
     dnsperf({ server, source: setup!.podIp, query, seconds: s, cpus: pinning?.load });
-  /** A run, and the CPU time per answered query (µs) of the process `pid` serving it. */
+  /**
+   * A run, the CPU time per answered query (µs) of the process `pid` serving it, and the share of
+   * the run it spent on a CPU (`busyShare`).
+   */
   const measure = async (
     server: { hostname: string; port: number },
     pid: number,
@@ -161,8 +171,9 @@ try {
   ) => {
     const before = await cpuNanoseconds(pid);
     const result = await run(server, query);
-    const micros = (await cpuNanoseconds(pid) - before) / 1000 / result.completed;
-    return { ...result, micros };
+    const cpu = await cpuNanoseconds(pid) - before;
+    const busy = busyShare(cpu, result.runSeconds);
+    return { ...result, micros: cpu / 1000 / result.completed, busy };
   };
   await run(bare.address, "db A", 1); // the responder's JIT warmed up too
   const first = await measure(bare.address, bare.pid, "db A");
@@ -179,7 +190,9 @@ try {
   /**
    * A warmed-up run of `figure` on `process` and the bare run after it, as a ratio to the bare
    * runs around it; run again (at most {@linkcode MAX_REMEASURES} times more) while those two bare
-   * runs differ by more than {@linkcode STEADY_BRACKET}. Moves `bareBefore` on to the last bare run.
+   * runs differ by more than {@linkcode STEADY_BRACKET}, or, pinned, while the server was on its
+   * CPU for less than {@linkcode BUSY_FLOOR} of the run (it waited: a slowdown the bare runs around
+   * it need not show). Moves `bareBefore` on to the last bare run.
    */
   const measureBracketed = async (process: MainProcess, figure: Figure, label: string) => {
     for (let attempt = 0;; attempt++) {
@@ -195,13 +208,16 @@ try {
       const drift = bracketDrift(bareBefore, after.qps);
       const before = bareBefore;
       bareBefore = after.qps;
-      if (drift <= STEADY_BRACKET || attempt === MAX_REMEASURES) return { measured, gc, ratio };
+      const waited = pinning !== undefined && measured.busy < BUSY_FLOOR;
+      const steady = drift <= STEADY_BRACKET && !waited;
+      if (steady || attempt === MAX_REMEASURES) return { measured, gc, ratio };
       remeasured++;
-      console.log(
-        `  ${label} ${figure.name}: the bare responder went from ${before.toFixed(0)} to ${
+      const why = waited
+        ? `the server was on its CPU for ${(measured.busy * 100).toFixed(0)}% of the run`
+        : `the bare responder went from ${before.toFixed(0)} to ${
           after.qps.toFixed(0)
-        } q/s across the run (${(drift * 100).toFixed(0)}%): measured again`,
-      );
+        } q/s across the run (${(drift * 100).toFixed(0)}%)`;
+      console.log(`  ${label} ${figure.name}: ${why}: measured again`);
     }
   };
   console.log(
@@ -231,7 +247,9 @@ try {
             measured.qps.toFixed(0).padStart(6)
           } q/s  ${ratio.toFixed(3)} of bare  ${measured.micros.toFixed(2)} µs CPU/query  ${
             gcPerThousand.toFixed(2)
-          } ms GC/1,000${measured.lost ? `  lost ${measured.lost}` : ""}`,
+          } ms GC/1,000  busy ${measured.busy.toFixed(2)}${
+            measured.lost ? `  lost ${measured.lost}` : ""
+          }`,
         );
       }
       if (figure.reference) {
@@ -258,7 +276,9 @@ try {
       Math.max(...m.bareQps).toFixed(0)
     } q/s over ${m.bareQps.length} runs; ${remeasured} re-measurement(s) where it moved more than ${
       STEADY_BRACKET * 100
-    }% across a run (at most ${MAX_REMEASURES} per run)\n`,
+    }% across a run${
+      pinning ? ` or the server was on its CPU for less than ${BUSY_FLOOR * 100}% of it` : ""
+    } (at most ${MAX_REMEASURES} per run)\n`,
   );
   for (const line of reportLines(reported, m)) console.log(line);
 } finally {

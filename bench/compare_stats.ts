@@ -1,7 +1,7 @@
 /**
  * The arithmetic of `bench:compare`: each measured run as a ratio to the bare responder runs just
- * before and after it, the median of a revision's rounds, and whether two revisions differ beyond
- * the spread of their rounds.
+ * before and after it, whether the machine let the run measure the server (drift, busy share), the
+ * median of a revision's rounds, and whether two revisions differ beyond the spread of their rounds.
  *
  * @module
  */
@@ -57,6 +57,31 @@ export function bracketedRatio(qps: number, bareBefore: number, bareAfter: numbe
 export function bracketDrift(bareBefore: number, bareAfter: number): number {
   return Math.abs(bareAfter - bareBefore) / ((bareBefore + bareAfter) / 2);
 }
+
+/**
+ * The share of a run's time the server spent on a CPU: its CPU time during the run over the run's
+ * length. Under a load that saturates it (dnsperf keeps 100 queries in flight), a server pinned to
+ * a CPU of its own works nearly all the time: 0.92–1.00 in every run of a calibration on this
+ * machine, the runs in its slow spells too (there the CPU runs slower; the process is not kept
+ * off it). A share well under that means the server waited for something other than its work, a
+ * slowdown the bare runs around it need not show. Unpinned, the server shares its CPU with
+ * dnsperf and the share means nothing.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BUSY_FLOOR, busyShare } from "./compare_stats.ts";
+ * assert.equal(busyShare(2.94e9, 3), 0.98); // 2.94 s on a CPU in a 3 s run
+ * assert.ok(busyShare(2.94e9, 3) >= BUSY_FLOOR);
+ * assert.ok(busyShare(1.8e9, 3) < BUSY_FLOOR); // 60%: waiting, not working
+ * ```
+ */
+export function busyShare(cpuNanoseconds: number, runSeconds: number): number {
+  return cpuNanoseconds / 1e9 / runSeconds;
+}
+
+/** The smallest {@linkcode busyShare} a pinned run is kept with (85%); under it, it is run again. */
+export const BUSY_FLOOR = 0.85;
 
 /** The largest {@linkcode bracketDrift} a run is kept with (10%); beyond it, it is run again. */
 export const STEADY_BRACKET = 0.1;

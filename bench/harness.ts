@@ -25,6 +25,8 @@ export interface PerfResult {
   qps: number;
   lost: number;
   completed: number;
+  /** How long dnsperf sent queries, s ("Run time"). */
+  runSeconds: number;
   /** Latencies in ms, sorted, when run verbose. */
   latenciesMs: number[];
 }
@@ -77,6 +79,7 @@ export async function dnsperf(options: {
     qps: number(/Queries per second:\s+([\d.]+)/),
     completed: number(/Queries completed:\s+(\d+)/),
     lost: number(/Queries lost:\s+(\d+)/),
+    runSeconds: number(/Run time \(s\):\s+([\d.]+)/),
     latenciesMs,
   };
 }
