@@ -63,6 +63,5 @@ Deno.test("invalid aliases are left out, reported once, and PTR names the valid 
     await main.stop();
     await fake.stop();
     await dnsmasq.stop();
-    await Deno.remove(kubeconfig);
   }
 });

@@ -47,7 +47,6 @@ Deno.test("an upstream that is this server is refused at start with one line", a
     }
   } finally {
     await fake.stop();
-    await Deno.remove(kubeconfig);
   }
 });
 
@@ -143,7 +142,6 @@ Deno.test("a loop through a second server dies quickly, is reported, and interna
     await dnsmasq.stop();
     await fake.stop();
     await Deno.remove(dir, { recursive: true });
-    await Deno.remove(kubeconfig);
   }
 });
 

@@ -126,6 +126,5 @@ Deno.test("main.ts end to end with the fake API server", async (t) => {
     assert.equal(code, 0, "SIGTERM exits 0");
     await fake.stop();
     await dnsmasq.stop();
-    await Deno.remove(kubeconfig);
   }
 });

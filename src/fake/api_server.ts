@@ -38,7 +38,10 @@ export type { FakeApiServerOptions };
  * api.store.create("services", "ci", { metadata: { name: "kubedock-dns" }, spec: { clusterIP: "10.43.0.53" } });
  * const response = await fetch(`${api.url}/api/v1/namespaces/ci/services/kubedock-dns`);
  * assert.equal((await response.json()).spec.clusterIP, "10.43.0.53");
+ * const kubeconfig = await api.writeKubeconfig();
+ * assert.ok((await Deno.readTextFile(kubeconfig)).includes(`server: ${api.url}`));
  * await api.stop();
+ * await assert.rejects(Deno.stat(kubeconfig), Deno.errors.NotFound); // stop removes what it wrote
  * ```
  */
 export class FakeApiServer {
@@ -65,6 +68,8 @@ export class FakeApiServer {
   #failureCode = 500;
   #timers = new Set<ReturnType<typeof setTimeout>>();
   #stopped = false;
+  /** Kubeconfig files {@linkcode writeKubeconfig} wrote, removed by {@linkcode stop}. */
+  #kubeconfigFiles: string[] = [];
   #kubelet: FakeKubelet;
 
   private constructor(options: FakeApiServerOptions) {
@@ -107,9 +112,13 @@ export class FakeApiServer {
       ?.podIP;
   }
 
-  /** Writes {@linkcode kubeconfig} to a new temporary file and returns its path. */
+  /**
+   * Writes {@linkcode kubeconfig} to a new temporary file and returns its path; {@linkcode stop}
+   * removes the file.
+   */
   async writeKubeconfig(): Promise<string> {
     const path = await Deno.makeTempFile({ prefix: "kubedock-dns-kubeconfig-", suffix: ".yaml" });
+    this.#kubeconfigFiles.push(path);
     await Deno.writeTextFile(path, this.kubeconfig());
     return path;
   }
@@ -174,6 +183,9 @@ export class FakeApiServer {
     this.closeWatches(false);
     await this.#server?.shutdown();
     this.#server = undefined;
+    for (const path of this.#kubeconfigFiles.splice(0)) {
+      await Deno.remove(path).catch(() => {}); // a test may have removed it already
+    }
   }
 
   #listen(port: number): void {
