@@ -130,15 +130,14 @@ const figures: Figure[] = [
 ];
 
 let setup: BenchSetup | undefined;
-let references: Record<Reference, ReferenceProcess> | undefined;
+/** Started one by one, so that a failed start still stops the ones before it. */
+const references: Partial<Record<Reference, ReferenceProcess>> = {};
 const bare = await startBareResponder();
 try {
   const traceGc = ["--v8-flags=--trace-gc"]; // beside the production V8 flags, both sides
   setup = await startBench([], traceGc);
-  references = {
-    table: await startBareTable(DISTINCT_NAMES),
-    forwarder: await startBareForwarder(setup.dnsmasq.address.port),
-  };
+  references.table = await startBareTable(DISTINCT_NAMES);
+  references.forwarder = await startBareForwarder(setup.dnsmasq.address.port);
   const oldFlags = await oldRevisionFlags();
   const processes = {
     new: {
@@ -253,7 +252,7 @@ try {
         );
       }
       if (figure.reference) {
-        const reference = references[figure.reference];
+        const reference = references[figure.reference]!;
         await run(reference.address, figure.query, 1);
         const measured = await measure(reference.address, reference.pid, figure.query);
         m.referenceRuns.get(figure.name)!.push(measured);
@@ -282,7 +281,7 @@ try {
   );
   for (const line of reportLines(reported, m)) console.log(line);
 } finally {
-  for (const reference of Object.values(references ?? {})) await reference.stop();
+  for (const reference of Object.values(references)) await reference.stop();
   await setup?.stop();
   await bare.stop();
   await git("worktree", "remove", "--force", worktree).catch(async () => {
