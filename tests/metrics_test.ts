@@ -176,8 +176,9 @@ Deno.test("metrics and the debug endpoint", async (t) => {
     });
   } finally {
     client.close();
-    assert.equal(await main.stop(), 0);
+    const code = await main.stop();
     await api.stop();
     await dnsmasq.stop();
+    assert.equal(code, 0, main.logs()); // after the clean-up
   }
 });

@@ -76,9 +76,10 @@ Deno.test("the program works with exactly the production permission set", async 
     assert.deepEqual(answerData(forwarded, "A"), ["192.0.2.7"]);
     assert.doesNotMatch(main.logs(), /NotCapable|Requires .* access/);
   } finally {
-    assert.equal(await main.stop(), 0);
+    const code = await main.stop();
     await Deno.remove(KUBECONFIG);
     await api.stop();
     await dnsmasq.stop();
+    assert.equal(code, 0, main.logs()); // after the clean-up
   }
 });
