@@ -76,7 +76,7 @@ if (!rev || rev.startsWith("--")) {
 }
 const rounds = flag("--rounds", 3, 20, 3);
 const seconds = flag("--seconds", 3, 60);
-/** How many times one run is measured again when the machine changed speed across it. */
+/** How many times one run is measured again (the machine changed speed, or the server waited). */
 const MAX_REMEASURES = 2;
 const pinning = Deno.args.includes("--no-pin") ? undefined : cpuPlan(navigator.hardwareConcurrency);
 
@@ -182,9 +182,8 @@ try {
     reference: reference && REFERENCE_NAMES[reference],
   }));
   const m = emptyMeasurements(reported);
-  m.bareQps.push(first.qps);
-  m.bareMicros.push(first.micros);
-  /** Re-measurements because the machine changed speed across a run. */
+  m.bareRuns.push(first);
+  /** Re-measurements: the machine changed speed across a run, or the server waited during it. */
   let remeasured = 0;
   /**
    * A warmed-up run of `figure` on `process` and the bare run after it, as a ratio to the bare
@@ -201,8 +200,7 @@ try {
       await new Promise((r) => setTimeout(r, 50)); // the run's last trace lines through the pipe
       const gc = gcWork(process.logs().slice(traced));
       const after = await measure(bare.address, bare.pid, "db A");
-      m.bareQps.push(after.qps);
-      m.bareMicros.push(after.micros);
+      m.bareRuns.push(after);
       const ratio = bracketedRatio(measured.qps, bareBefore, after.qps);
       const drift = bracketDrift(bareBefore, after.qps);
       const before = bareBefore;
@@ -236,17 +234,19 @@ try {
           `round ${round} ${side}`,
         );
         const gcPerThousand = (gc.ms / measured.completed) * 1000;
-        m.micros.get(figure.name)![side].push(measured.micros);
-        m.gcMs.get(figure.name)![side].push(gcPerThousand);
-        m.scavenges.get(figure.name)![side].push((gc.scavenges / measured.completed) * 1000);
-        m.ratios.get(figure.name)![side].push(ratio);
-        m.qps.get(figure.name)![side].push(measured.qps);
+        m.runs.get(figure.name)![side].push({
+          ratio,
+          qps: measured.qps,
+          micros: measured.micros,
+          gcMs: gcPerThousand,
+          scavenges: (gc.scavenges / measured.completed) * 1000,
+        });
         console.log(
           `  round ${round} ${side} ${figure.name.padEnd(40)} ${
             measured.qps.toFixed(0).padStart(6)
           } q/s  ${ratio.toFixed(3)} of bare  ${measured.micros.toFixed(2)} µs CPU/query  ${
             gcPerThousand.toFixed(2)
-          } ms GC/1,000  busy ${measured.busy.toFixed(2)}${
+          } ms GC/1,000${pinning ? `  busy ${measured.busy.toFixed(2)}` : ""}${
             measured.lost ? `  lost ${measured.lost}` : ""
           }`,
         );
@@ -264,6 +264,7 @@ try {
       }
     }
   }
+  const bareQps = m.bareRuns.map((r) => r.qps);
   const describe = (side: string, commit: string) => `${side} = ${commit.slice(0, 10)}`;
   console.log(
     `\n${describe("old", oldCommit)} (${rev}), ${describe("new", headCommit)}${
@@ -271,9 +272,9 @@ try {
     } (the working tree)`,
   );
   console.log(
-    `bare Deno responder: ${Math.min(...m.bareQps).toFixed(0)}–${
-      Math.max(...m.bareQps).toFixed(0)
-    } q/s over ${m.bareQps.length} runs; ${remeasured} re-measurement(s) where it moved more than ${
+    `bare Deno responder: ${Math.min(...bareQps).toFixed(0)}–${
+      Math.max(...bareQps).toFixed(0)
+    } q/s over ${bareQps.length} runs; ${remeasured} re-measurement(s) where it moved more than ${
       STEADY_BRACKET * 100
     }% across a run${
       pinning ? ` or the server was on its CPU for less than ${BUSY_FLOOR * 100}% of it` : ""

@@ -7,13 +7,10 @@
  * @module
  */
 
-import { compareFigure, median } from "./compare_stats.ts";
+import { compareFigure, type FigureRounds, median } from "./compare_stats.ts";
 
 /** The two revisions: "old" (REV's worktree) and "new" (the working tree). */
 export type Side = "old" | "new";
-
-/** One value per round, for each revision. */
-export type Rounds = Record<Side, number[]>;
 
 /** A figure as the report names it, and the bare reference it is also read against, if any. */
 export interface ReportedFigure {
@@ -22,30 +19,31 @@ export interface ReportedFigure {
   reference?: string;
 }
 
-/** What one run of a reference measured. */
-export interface ReferenceRun {
+/** What one run of a bare program (the responder, or a figure's reference) measured. */
+export interface BareRun {
   qps: number;
   /** CPU time per answered query, µs. */
   micros: number;
 }
 
-/** Everything `bench:compare` measured, by figure name; each round's values in round order. */
-export interface Measurements {
-  /** Shares of the bare responder (the ratio to the bare runs around each run). */
-  ratios: Map<string, Rounds>;
-  /** Queries per second. */
-  qps: Map<string, Rounds>;
-  /** CPU time per answered query, µs. */
-  micros: Map<string, Rounds>;
+/** What one run of a figure on one revision measured. */
+export interface FigureRun extends BareRun {
+  /** Share of the bare responder (the ratio to the bare runs around the run). */
+  ratio: number;
   /** The collector's milliseconds on the JS thread per 1,000 answered queries. */
-  gcMs: Map<string, Rounds>;
+  gcMs: number;
   /** Scavenges per 1,000 answered queries: what a query allocates, whatever the machine's speed. */
-  scavenges: Map<string, Rounds>;
+  scavenges: number;
+}
+
+/** Everything `bench:compare` measured, by figure name; runs in round order. */
+export interface Measurements {
+  /** Per figure, each revision's runs. */
+  runs: Map<string, Record<Side, FigureRun[]>>;
   /** Per figure read against a reference: that reference's run in each round. */
-  referenceRuns: Map<string, ReferenceRun[]>;
-  /** Every run of the bare responder: queries per second, and CPU time per query (µs). */
-  bareQps: number[];
-  bareMicros: number[];
+  referenceRuns: Map<string, BareRun[]>;
+  /** Every run of the bare responder. */
+  bareRuns: BareRun[];
 }
 
 /**
@@ -56,23 +54,22 @@ export interface Measurements {
  * import assert from "node:assert/strict";
  * import { emptyMeasurements } from "./compare_report.ts";
  * const m = emptyMeasurements([{ name: "internal" }]);
- * m.ratios.get("internal")!.new.push(0.95);
- * assert.deepEqual(m.ratios.get("internal"), { old: [], new: [0.95] });
- * assert.equal(m.qps.get("internal")!.old.length, 0);
+ * m.runs.get("internal")!.new.push({ ratio: 0.95, qps: 60_000, micros: 15, gcMs: 0.3, scavenges: 2 });
+ * assert.equal(m.runs.get("internal")!.new.length, 1);
+ * assert.equal(m.runs.get("internal")!.old.length, 0);
  * ```
  */
 export function emptyMeasurements(figures: ReportedFigure[]): Measurements {
-  const rounds = () => new Map(figures.map((f) => [f.name, { old: [], new: [] } as Rounds]));
   return {
-    ratios: rounds(),
-    qps: rounds(),
-    micros: rounds(),
-    gcMs: rounds(),
-    scavenges: rounds(),
-    referenceRuns: new Map(figures.map((f) => [f.name, [] as ReferenceRun[]])),
-    bareQps: [],
-    bareMicros: [],
+    runs: new Map(figures.map((f) => [f.name, { old: [], new: [] }])),
+    referenceRuns: new Map(figures.map((f) => [f.name, []])),
+    bareRuns: [],
   };
+}
+
+/** One field of each revision's runs, in round order. */
+function field(runs: Record<Side, FigureRun[]>, key: keyof FigureRun): FigureRounds {
+  return { old: runs.old.map((r) => r[key]), new: runs.new.map((r) => r[key]) };
 }
 
 /**
@@ -86,13 +83,13 @@ export function emptyMeasurements(figures: ReportedFigure[]): Measurements {
  * import { emptyMeasurements, reportLines } from "./compare_report.ts";
  * const figures = [{ name: "cached", reference: "bare Deno table responder" }];
  * const m = emptyMeasurements(figures);
- * const rounds = (old: number[], next: number[]) => ({ old, new: next });
- * m.ratios.set("cached", rounds([0.75, 0.76, 0.77], [0.82, 0.83, 0.81]));
- * m.qps.set("cached", rounds([45_000, 46_000, 47_000], [50_000, 51_000, 49_000]));
- * for (const key of ["micros", "gcMs", "scavenges"] as const) m[key].set("cached", rounds([2, 2, 2], [1, 1, 1]));
+ * const run = (ratio: number, qps: number, micros: number) => ({ ratio, qps, micros, gcMs: micros, scavenges: micros });
+ * m.runs.set("cached", {
+ *   old: [run(0.75, 45_000, 2), run(0.76, 46_000, 2), run(0.77, 47_000, 2)],
+ *   new: [run(0.82, 50_000, 1), run(0.83, 51_000, 1), run(0.81, 49_000, 1)],
+ * });
  * m.referenceRuns.set("cached", [50_000, 50_000, 50_000].map((qps) => ({ qps, micros: 16 })));
- * m.bareQps.push(60_000, 61_000);
- * m.bareMicros.push(14, 14);
+ * m.bareRuns.push({ qps: 60_000, micros: 14 }, { qps: 61_000, micros: 14 });
  * const lines = reportLines(figures, m);
  * assert.match(lines.find((l) => l.startsWith("cached "))!, /0\.760 .* 0\.820 .*faster$/);
  * assert.ok(lines.includes(
@@ -107,8 +104,9 @@ export function reportLines(figures: ReportedFigure[], m: Measurements): string[
     }  new/old  spread  verdict`,
   ];
   for (const figure of figures) {
-    const c = compareFigure(m.ratios.get(figure.name)!);
-    const q = m.qps.get(figure.name)!;
+    const runs = m.runs.get(figure.name)!;
+    const c = compareFigure(field(runs, "ratio"));
+    const q = field(runs, "qps");
     const cell = (ratio: number, values: number[]) =>
       `${ratio.toFixed(3)} (${median(values).toFixed(0).padStart(6)})`.padStart(18);
     lines.push(
@@ -121,45 +119,48 @@ export function reportLines(figures: ReportedFigure[], m: Measurements): string[
     "",
     "(q/s in parentheses; spread: half the widest range of either side's rounds, relative to its median)",
   );
-  const bareCpu = median(m.bareMicros);
+  const bareCpu = median(m.bareRuns.map((r) => r.micros));
   lines.push(
     "",
     "CPU time per answered query, µs (median of rounds; each process's own time on a CPU, all its threads, which",
     `another process on the machine does not inflate): bare responder ${bareCpu.toFixed(2)}`,
-    ...oldNewTable(figures, m.micros, {
+    ...oldNewTable(figures, m, "micros", {
       title: "bare/new",
       cell: (n) => (bareCpu / n).toFixed(3),
     }),
     "",
     "GC on the JS thread per 1,000 answered queries, ms (median of rounds; --trace-gc: pauses and",
     "incremental marking; it follows what a query allocates and keeps, and the machine's speed too)",
-    ...oldNewTable(figures, m.gcMs),
+    ...oldNewTable(figures, m, "gcMs"),
     "",
     "Scavenges per 1,000 answered queries (median of rounds): they follow what a query allocates",
-    ...oldNewTable(figures, m.scavenges),
+    ...oldNewTable(figures, m, "scavenges"),
     "",
   );
   for (const figure of figures) {
     if (!figure.reference) continue;
     const runs = m.referenceRuns.get(figure.name)!;
     const shares = (side: Side) =>
-      median(m.qps.get(figure.name)![side].map((q, i) => q / runs[i].qps));
+      median(m.runs.get(figure.name)![side].map((r, i) => r.qps / runs[i].qps));
     const referenceQps = median(runs.map((r) => r.qps));
     lines.push(
       `${figure.name}, as a share of the ${figure.reference} in the same round (median): old ${
         shares("old").toFixed(3)
       }, new ${shares("new").toFixed(3)}; the reference ${referenceQps.toFixed(0)} q/s, ${
         median(runs.map((r) => r.micros)).toFixed(2)
-      } µs CPU/query, ${(referenceQps / median(m.bareQps)).toFixed(3)} of the bare responder`,
+      } µs CPU/query, ${
+        (referenceQps / median(m.bareRuns.map((r) => r.qps))).toFixed(3)
+      } of the bare responder`,
     );
   }
   return lines;
 }
 
-/** Per figure: both medians, new/old, and an extra column when `extra` gives one. */
+/** Per figure: both medians of `key`, new/old, and an extra column when `extra` gives one. */
 function oldNewTable(
   figures: ReportedFigure[],
-  values: Map<string, Rounds>,
+  m: Measurements,
+  key: keyof FigureRun,
   extra?: { title: string; cell: (newMedian: number) => string },
 ): string[] {
   const lines = [
@@ -168,7 +169,7 @@ function oldNewTable(
     }`,
   ];
   for (const figure of figures) {
-    const v = values.get(figure.name)!;
+    const v = field(m.runs.get(figure.name)!, key);
     const [o, n] = [median(v.old), median(v.new)];
     lines.push(
       `${figure.name.padEnd(40)} ${o.toFixed(2).padStart(7)} ${n.toFixed(2).padStart(7)}  ${
