@@ -6,7 +6,10 @@
  * (bare_udp_responder.ts) it pays two socket operations per query; unlike it, it looks the name up
  * among many, so the memory a query touches grows with the number of names asked as a real
  * cache's does. `bench:compare` runs it beside the cached figure, so that figure also reads as a
- * share of what the runtime can answer from a table of the same names.
+ * share of what the runtime can answer from a table of the same names. It encodes its questions
+ * itself and imports nothing on purpose: kubedock-dns's wire modules (`encodeName`) would bring
+ * code into the process that a reference must not pay for (loading even one CommonJS module cost a
+ * bare responder about 2.5% here, docs/benchmarks.md).
  *
  * Usage: deno run --allow-net=127.0.0.0/8 bench/bare_udp_table.ts PORT NAME...
  *
